@@ -1,0 +1,303 @@
+"""Slider experiments that work in a live kernel, in the static web book, and without JavaScript.
+
+``explore(plot_fn, alpha=[0.0, 0.05, 0.1])`` calls ``plot_fn(alpha=...)`` for
+every value on the grid (every combination, when there are several
+parameters) and returns an :class:`Explorer`. Displayed as the last
+expression of a notebook cell, it offers three renderings in one output:
+
+* ``application/vnd.jupyter.widget-view+json``: live ipywidgets controls that
+  recompute the figure (JupyterLab, Colab, VS Code: any front end with a
+  kernel);
+* ``text/html``: the precomputed frames, embedded as PNG data, with HTML
+  range sliders (or drop-downs for text choices) that swap frames. It uses
+  inline event handlers only: no script file, no CDN, no kernel. The web book
+  renders this one (its configuration removes the widget view);
+* ``image/png``: the initial frame, for viewers that show no HTML.
+
+``plot_fn`` must return a matplotlib ``Figure`` (an ``Axes`` is accepted and
+its figure used). Each frame is drawn once, saved, and its figure closed.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import itertools
+import json
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+
+MAX_FRAMES = 64
+
+
+class Explorer:
+    """Precomputed frames over a parameter grid, plus a live widget when a kernel is present.
+
+    Use :func:`explore` to build one.
+    """
+
+    def __init__(
+        self,
+        plot_fn: Callable[..., Any],
+        grids: Mapping[str, Sequence],
+        initial: Mapping[str, Any] | None = None,
+        title: str | None = None,
+        dpi: int = 72,
+        live: bool | None = None,
+        max_frames: int = MAX_FRAMES,
+    ):
+        if not callable(plot_fn):
+            raise TypeError(f"plot_fn must be callable, got {plot_fn!r}")
+        self.plot_fn = plot_fn
+        self.grids = _check_grids(grids, max_frames)
+        self.names = list(self.grids)
+        self.initial = _check_initial(initial or {}, self.grids)
+        self.title = title
+        self.dpi = int(dpi)
+        self.live = _in_kernel() if live is None else bool(live)
+        self.frames: dict[tuple[int, ...], bytes] = {}
+        for index in itertools.product(*(range(len(v)) for v in self.grids.values())):
+            params = self._params(index)
+            self.frames[index] = _render_png(self.plot_fn, params, self.dpi)
+        self._widget = None
+
+    # -- the three renderings -------------------------------------------------
+    def _params(self, index: Sequence[int]) -> dict[str, Any]:
+        return {name: self.grids[name][i] for name, i in zip(self.names, index)}
+
+    def frame(self, **params) -> bytes:
+        """PNG bytes of the precomputed frame for grid values ``params`` (all parameters named)."""
+        if set(params) != set(self.names):
+            raise ValueError(f"frame needs exactly the parameters {self.names}, got {sorted(params)}")
+        index = tuple(_grid_index(self.grids[n], params[n], n) for n in self.names)
+        return self.frames[index]
+
+    def html(self) -> str:
+        """The self-contained HTML slider: controls plus every frame as an inline PNG."""
+        start = self.initial
+        controls = []
+        for name in self.names:
+            values = self.grids[name]
+            labels = [_label(v) for v in values]
+            attrs = (
+                f'data-dlnotes-param="{html.escape(name)}" '
+                f'data-labels="{html.escape(json.dumps(labels))}" '
+                f'oninput="{_JS_UPDATE}" onchange="{_JS_UPDATE}"'
+            )
+            if all(isinstance(v, str) for v in values):
+                options = "".join(
+                    f'<option value="{i}"{" selected" if i == start[name] else ""}>{html.escape(lab)}</option>'
+                    for i, lab in enumerate(labels)
+                )
+                control = f"<select {attrs}>{options}</select>"
+            else:
+                control = (
+                    f'<input type="range" min="0" max="{len(values) - 1}" step="1" '
+                    f'value="{start[name]}" {attrs}>'
+                )
+            controls.append(
+                '<label style="display:block;margin:0.2em 0">'
+                f"<code>{html.escape(name)}</code> {control} "
+                f"<output>{html.escape(labels[start[name]])}</output></label>"
+            )
+        first = tuple(start[n] for n in self.names)
+        images = []
+        for index, png in self.frames.items():
+            key = ",".join(str(i) for i in index)
+            desc = ", ".join(f"{n}={_label(self.grids[n][i])}" for n, i in zip(self.names, index))
+            hidden = "" if index == first else ' style="display:none"'
+            images.append(
+                f'<img data-key="{key}" alt="{html.escape(desc)}"{hidden} '
+                f'src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">'
+            )
+        caption = f"<p><strong>{html.escape(self.title)}</strong></p>" if self.title else ""
+        note = (
+            '<p style="font-size:smaller;margin:0.2em 0">Precomputed: '
+            f"{len(self.frames)} frame(s), one per grid value; run the notebook for live sliders.</p>"
+        )
+        return (
+            '<div class="dlnotes-explore">'
+            + caption
+            + "".join(controls)
+            + note
+            + '<div class="dlnotes-explore-frames">'
+            + "".join(images)
+            + "</div></div>"
+        )
+
+    def widget(self):
+        """Live ipywidgets controls that call ``plot_fn`` again on every change."""
+        if self._widget is None:
+            self._widget = _build_widget(self)
+        return self._widget
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        first = tuple(self.initial[n] for n in self.names)
+        bundle = {
+            "text/plain": self._summary(),
+            "text/html": self.html(),
+            "image/png": base64.b64encode(self.frames[first]).decode("ascii"),
+        }
+        if self.live:
+            view = self.widget()._repr_mimebundle_()
+            key = "application/vnd.jupyter.widget-view+json"
+            if view and key in view:
+                bundle[key] = view[key]
+        return bundle
+
+    def _summary(self) -> str:
+        parts = ", ".join(
+            f"{n} in [{_label(v[0])} .. {_label(v[-1])}] ({len(v)} values)" for n, v in self.grids.items()
+        )
+        head = f"Explorer '{self.title}'" if self.title else "Explorer"
+        return f"{head}: {parts}; {len(self.frames)} precomputed frame(s)"
+
+    def __repr__(self) -> str:
+        return self._summary()
+
+
+def explore(
+    plot_fn: Callable[..., Any],
+    *,
+    initial: Mapping[str, Any] | None = None,
+    title: str | None = None,
+    dpi: int = 72,
+    live: bool | None = None,
+    max_frames: int = MAX_FRAMES,
+    **grids: Sequence,
+) -> Explorer:
+    """Build a slider experiment over one or more parameter grids.
+
+    plot_fn: called as ``plot_fn(**params)``; returns a matplotlib Figure.
+    grids: one keyword per parameter, each a non-empty sequence of distinct
+        numbers (a slider) or of strings (a drop-down).
+    initial: the grid value each control starts at (default: the first).
+    title: shown above the controls.
+    live: add live ipywidgets controls; by default only inside a running kernel.
+    max_frames: refuse grids whose combinations exceed this many frames.
+
+    Example: ``explore(lambda alpha: plot_leaky(alpha), alpha=[0.0, 0.1, 0.2])``.
+    """
+    return Explorer(plot_fn, grids, initial=initial, title=title, dpi=dpi, live=live, max_frames=max_frames)
+
+
+# -- the static slider's one line of JavaScript ---------------------------------
+# Finds the enclosing .dlnotes-explore, reads every control's index, shows the
+# <img> whose data-key matches and updates the value read-outs.
+_JS_UPDATE = (
+    "var c=this.closest('.dlnotes-explore');"
+    "var s=c.querySelectorAll('[data-dlnotes-param]');"
+    "var k=Array.prototype.map.call(s,function(e){return e.value}).join(',');"
+    "c.querySelectorAll('img[data-key]').forEach(function(i){"
+    "i.style.display=(i.getAttribute('data-key')===k)?'':'none'});"
+    "s.forEach(function(e){var o=e.parentNode.querySelector('output');"
+    "if(o){o.textContent=JSON.parse(e.getAttribute('data-labels'))[e.value]}})"
+)
+
+
+def _check_grids(grids: Mapping[str, Sequence], max_frames: int) -> dict[str, list]:
+    if not grids:
+        raise ValueError("explore needs at least one parameter grid, e.g. explore(f, alpha=[0.0, 0.1])")
+    checked = {}
+    total = 1
+    for name, values in grids.items():
+        if isinstance(values, (str, bytes)) or not isinstance(values, (Sequence, np.ndarray)):
+            raise TypeError(f"grid {name!r} must be a list of values, got {values!r}")
+        values = [v.item() if isinstance(v, np.generic) else v for v in values]
+        if not values:
+            raise ValueError(f"grid {name!r} is empty; give at least one value")
+        numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+        text = all(isinstance(v, str) for v in values)
+        if not (numeric or text):
+            raise TypeError(f"grid {name!r} must hold only numbers or only strings, got {values!r}")
+        if len(set(values)) != len(values):
+            raise ValueError(f"grid {name!r} has repeated values: {values!r}")
+        checked[name] = values
+        total *= len(values)
+    if total > max_frames:
+        sizes = " x ".join(str(len(v)) for v in checked.values())
+        raise ValueError(
+            f"the grid has {sizes} = {total} combinations, more than max_frames={max_frames}; "
+            "use fewer values or raise max_frames"
+        )
+    return checked
+
+
+def _grid_index(values: list, value, name: str) -> int:
+    for i, v in enumerate(values):
+        if v == value:
+            return i
+    raise ValueError(f"{name}={value!r} is not on its grid {values!r}")
+
+
+def _check_initial(initial: Mapping[str, Any], grids: dict[str, list]) -> dict[str, int]:
+    unknown = set(initial) - set(grids)
+    if unknown:
+        raise ValueError(f"initial names unknown parameter(s) {sorted(unknown)}; parameters are {list(grids)}")
+    return {n: _grid_index(v, initial[n], n) if n in initial else 0 for n, v in grids.items()}
+
+
+def _label(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def _render_png(plot_fn: Callable[..., Any], params: dict, dpi: int) -> bytes:
+    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    try:
+        result = plot_fn(**params)
+    except Exception as exc:
+        raise RuntimeError(f"plot_fn failed for {params}: {type(exc).__name__}: {exc}") from exc
+    fig = getattr(result, "figure", result)
+    if not isinstance(fig, Figure):
+        raise TypeError(f"plot_fn must return a matplotlib Figure (or Axes), got {type(result).__name__}")
+    buf = io.BytesIO()
+    try:
+        fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    finally:
+        plt.close(fig)
+    return buf.getvalue()
+
+
+def _in_kernel() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython ships with ipywidgets
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+def _build_widget(explorer: Explorer):
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    controls = {}
+    for name, values in explorer.grids.items():
+        start = values[explorer.initial[name]]
+        if all(isinstance(v, str) for v in values):
+            controls[name] = widgets.Dropdown(options=values, value=start, description=name)
+        else:
+            controls[name] = widgets.SelectionSlider(
+                options=[(_label(v), v) for v in values], value=start, description=name,
+                continuous_update=False,
+            )
+    out = widgets.Output()
+
+    def redraw(**params):
+        result = explorer.plot_fn(**params)
+        fig = getattr(result, "figure", result)
+        with out:
+            out.clear_output(wait=True)
+            display(fig)
+        plt.close(fig)
+
+    widgets.interactive_output(redraw, controls)
+    header = [widgets.HTML(f"<strong>{html.escape(explorer.title)}</strong>")] if explorer.title else []
+    return widgets.VBox(header + list(controls.values()) + [out])
