@@ -274,9 +274,13 @@ def _in_kernel() -> bool:
 
 
 def _build_widget(explorer: Explorer):
+    """Controls plus an Image widget; every change calls plot_fn again and swaps the PNG.
+
+    The figure travels as widget state (an Image's bytes), not as display
+    messages captured by an Output widget, so it behaves the same in every
+    front end and in headless kernels (nbclient, nbval).
+    """
     import ipywidgets as widgets
-    import matplotlib.pyplot as plt
-    from IPython.display import display
 
     controls = {}
     for name, values in explorer.grids.items():
@@ -288,16 +292,14 @@ def _build_widget(explorer: Explorer):
                 options=[(_label(v), v) for v in values], value=start, description=name,
                 continuous_update=False,
             )
-    out = widgets.Output()
+    first = tuple(explorer.initial[n] for n in explorer.names)
+    image = widgets.Image(value=explorer.frames[first], format="png")
 
-    def redraw(**params):
-        result = explorer.plot_fn(**params)
-        fig = getattr(result, "figure", result)
-        with out:
-            out.clear_output(wait=True)
-            display(fig)
-        plt.close(fig)
+    def redraw(change):
+        params = {name: control.value for name, control in controls.items()}
+        image.value = _render_png(explorer.plot_fn, params, explorer.dpi)
 
-    widgets.interactive_output(redraw, controls)
+    for control in controls.values():
+        control.observe(redraw, names="value")
     header = [widgets.HTML(f"<strong>{html.escape(explorer.title)}</strong>")] if explorer.title else []
-    return widgets.VBox(header + list(controls.values()) + [out])
+    return widgets.VBox(header + list(controls.values()) + [image])

@@ -1,0 +1,55 @@
+# dlnotes: `make book` builds the web book, `make test` runs every test.
+# Both create .venv and install requirements.txt first (skipped when unchanged).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
+
+# Quieter TensorFlow; the same hash seed in every kernel, for reproducible outputs.
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PYTHONHASHSEED := 0
+
+.PHONY: help install book test execute colab bench freeze clean
+
+help:
+	@echo "make book     build the web book into _build/html"
+	@echo "make test     run pytest (package, book in a browser) and nbval (notebooks)"
+	@echo "make execute  re-run every notebook in place, top to bottom, in a clean kernel"
+	@echo "make colab    rewrite each notebook's Colab cell from repository.url in _config.yml"
+	@echo "make clean    remove _build and caches (keeps .venv; rm -rf .venv to reinstall)"
+
+$(BIN)/python:
+	@$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
+	  echo "error: '$(PYTHON) -m venv' failed. On Debian or Ubuntu: sudo apt-get install python3-venv"; exit 1; }
+
+$(STAMP): requirements.txt pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@touch $@
+
+install: $(STAMP)
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build . --warningiserror --keep-going
+	@echo "The book is in _build/html/index.html"
+
+test: $(STAMP)
+	$(BIN)/python -m pytest tests notebooks --nbval --nbval-current-env \
+	  --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+execute: $(STAMP) colab
+	$(BIN)/python tools/execute_notebooks.py $(NOTEBOOKS)
+
+colab: $(STAMP)
+	$(BIN)/python book/_ext/dlnotes_book.py sync
+
+freeze: $(STAMP)
+	@{ echo "# Exact pins that install together on Python 3.11 (pip freeze of a working .venv)."; \
+	   echo "# Regenerate with: make freeze"; echo "-e ."; \
+	   $(BIN)/python -m pip freeze --exclude-editable; } > requirements.txt
+
+clean:
+	rm -rf _build .pytest_cache
+	find . -name __pycache__ -not -path "./$(VENV)/*" -prune -exec rm -rf {} +
