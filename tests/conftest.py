@@ -89,7 +89,7 @@ def assert_close(
     if not finite.any():
         return
 
-    abs_err = np.where(finite, np.abs(g - w), 0.0)
+    abs_err = np.abs(np.where(finite, g, 0.0) - np.where(finite, w, 0.0))
     with np.errstate(divide="ignore", invalid="ignore"):
         rel_err = np.where(finite & (w != 0), abs_err / np.abs(w), np.where(abs_err > 0, np.inf, 0.0))
     too_far = finite & (abs_err > atol + rtol * np.abs(w))

@@ -38,13 +38,13 @@ ALPHAS = [0.0, 0.01, 0.25, 0.3, 1.0, 2.5]
 
 
 def extremes(dtype) -> np.ndarray:
-    """Large, overflow-boundary and tiny values (normal and subnormal), shaped (3, 8)."""
+    """Large, overflow-boundary and tiny values (normal and subnormal), shaped (5, 5)."""
     fi = np.finfo(dtype)
     big = [1e4, -1e4, 1e3, -1e3, 88.0, -88.0, 89.0, -89.0, 709.0, -709.0, 710.0, -710.0]
     small = [0.0, 0.5, -0.5, 1e-30, -1e-30, float(fi.tiny), -float(fi.tiny)]
     small += [float(fi.smallest_subnormal), -float(fi.smallest_subnormal)]
     small += [float(fi.eps), -float(fi.eps), 3.0, -3.0]
-    return np.array(big + small, dtype=dtype).reshape(3, 8)
+    return np.array(big + small, dtype=dtype).reshape(5, 5)
 
 
 class Act(NamedTuple):
