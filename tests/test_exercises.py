@@ -1,0 +1,90 @@
+"""dlnotes.exercises: correct functions pass, each kind of mistake is named."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import dlnotes
+from dlnotes.exercises import Report, available, check
+
+
+def naive_sigmoid(z):
+    return 1 / (1 + np.exp(-np.asarray(z, dtype=float)))
+
+
+def naive_softmax(z):
+    e = np.exp(np.asarray(z, dtype=float))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+@pytest.mark.parametrize(
+    "exercise, fn",
+    [("sigmoid", dlnotes.sigmoid), ("relu_grad", dlnotes.relu_grad), ("softmax", dlnotes.softmax)],
+)
+def test_the_package_functions_pass(exercise, fn):
+    report = check(exercise, fn)
+    assert report.passed, repr(report)
+    assert repr(report).startswith(f"{exercise}: all checks passed")
+
+
+def test_every_exercise_is_listed():
+    assert set(available()) == {"sigmoid", "relu_grad", "softmax"}
+
+
+def test_naive_sigmoid_fails_only_on_overflow():
+    report = check("sigmoid", naive_sigmoid)
+    assert not report.passed
+    failed = [line for line in report.lines if line.startswith("[FAIL]")]
+    assert len(failed) == 1 and "overflow encountered in exp" in failed[0]
+
+
+def test_naive_softmax_fails_on_large_logits():
+    report = check("softmax", naive_softmax)
+    assert not report.passed
+    assert any("no overflow" in line and "overflow" in line for line in report.lines if "[FAIL]" in line)
+
+
+def test_relu_grad_with_one_at_zero_is_reported_with_the_input():
+    report = check("relu_grad", lambda z: (np.asarray(z) >= 0).astype(float))
+    assert not report.passed
+    assert "at input 0 you returned 1, expected 0" in repr(report)
+
+
+def test_wrong_values_name_the_first_bad_input():
+    report = check("sigmoid", lambda z: np.tanh(np.asarray(z, dtype=float)))
+    assert "[FAIL] matches sigmoid on -8..8: moderate inputs: at input -8 you returned" in repr(report)
+
+
+def test_unfinished_and_crashing_functions_are_reported_not_raised():
+    def todo(z):
+        raise NotImplementedError("write it")
+
+    report = check("softmax", todo)
+    assert not report.passed and "not implemented yet (write it)" in repr(report)
+
+    report = check("softmax", lambda z: z.nonexistent)
+    assert "your function raised AttributeError" in repr(report)
+
+
+def test_wrong_shape_is_named():
+    report = check("softmax", lambda z: dlnotes.softmax(z).ravel())
+    assert "returned shape (8,), expected (2, 4)" in repr(report)
+
+
+def test_non_numeric_return_is_named():
+    report = check("relu_grad", lambda z: "one")
+    assert "returned str, not an array of numbers" in repr(report)
+
+
+def test_report_is_truthy_only_when_passed():
+    assert bool(check("sigmoid", dlnotes.sigmoid)) is True
+    assert bool(check("sigmoid", naive_sigmoid)) is False
+    assert isinstance(check("sigmoid", naive_sigmoid), Report)
+
+
+def test_bad_arguments_raise():
+    with pytest.raises(ValueError, match="unknown exercise='tanh'"):
+        check("tanh", np.tanh)
+    with pytest.raises(TypeError, match="fn must be the function you wrote"):
+        check("sigmoid", 3)

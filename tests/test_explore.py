@@ -1,0 +1,142 @@
+"""dlnotes.explore: the static slider, the live widget and the bad-input errors."""
+
+from __future__ import annotations
+
+import base64
+import re
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from dlnotes.explore import Explorer, explore  # noqa: E402
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def line_plot(alpha, kind="relu"):
+    fig, ax = plt.subplots(figsize=(3, 2))
+    z = np.linspace(-2, 2, 41)
+    ax.plot(z, np.where(z > 0, z, alpha * z) if kind == "relu" else alpha * z)
+    ax.set_title(f"{kind} {alpha}")
+    return fig
+
+
+def img_tags(html: str) -> list[str]:
+    return re.findall(r"<img [^>]*>", html)
+
+
+def test_one_parameter_renders_one_frame_per_value_and_shows_the_initial_one():
+    exp = explore(line_plot, alpha=[0.0, 0.1, 0.2, 0.3], initial={"alpha": 0.2}, title="Leaky", live=False)
+    html = exp.html()
+    tags = img_tags(html)
+    assert len(tags) == 4
+    visible = [t for t in tags if "display:none" not in t]
+    assert len(visible) == 1 and 'data-key="2"' in visible[0]
+    assert 'type="range"' in html and 'min="0"' in html and 'max="3"' in html and 'value="2"' in html
+    assert "<output>0.2</output>" in html
+    # frames differ from one another and are real PNGs
+    pngs = list(exp.frames.values())
+    assert len(set(pngs)) == 4
+    assert all(p.startswith(b"\x89PNG\r\n\x1a\n") for p in pngs)
+    assert exp.frame(alpha=0.2) == exp.frames[(2,)]
+
+
+def test_static_html_loads_nothing_from_the_network():
+    html = explore(line_plot, alpha=[0.0, 0.5], live=False).html()
+    assert "http://" not in html and "https://" not in html
+    assert "<script" not in html  # inline handlers only
+    assert all('src="data:image/png;base64,' in t for t in img_tags(html))
+
+
+def test_mimebundle_has_html_png_fallback_and_no_widget_outside_a_kernel():
+    exp = explore(line_plot, alpha=[0.0, 0.5], live=False)
+    bundle = exp._repr_mimebundle_()
+    assert set(bundle) == {"text/plain", "text/html", "image/png"}
+    assert base64.b64decode(bundle["image/png"]) == exp.frames[(0,)]
+    assert bundle["text/plain"] == "Explorer: alpha in [0 .. 0.5] (2 values); 2 precomputed frame(s)"
+
+
+def test_live_widget_is_added_to_the_bundle_and_recomputes_on_change():
+    calls = []
+
+    def plot(alpha):
+        calls.append(alpha)
+        return line_plot(alpha)
+
+    exp = explore(plot, alpha=[0.0, 0.25, 0.5], live=True)
+    assert calls == [0.0, 0.25, 0.5]  # precomputed once each
+    bundle = exp._repr_mimebundle_()
+    assert WIDGET_VIEW in bundle and "model_id" in bundle[WIDGET_VIEW]
+    box = exp.widget()
+    slider, image = box.children[0], box.children[-1]
+    assert image.value == exp.frames[(0,)]
+    slider.value = 0.5
+    assert calls[-1] == 0.5  # recomputed live
+    assert image.value == exp.frames[(2,)]
+
+
+def test_two_parameters_make_the_full_grid_and_text_choices_become_a_select():
+    exp = explore(line_plot, alpha=[0.1, 0.2, 0.3], kind=["relu", "linear"], live=False)
+    assert len(exp.frames) == 6
+    html = exp.html()
+    assert "<select" in html and html.count('type="range"') == 1
+    keys = re.findall(r'data-key="([^"]+)"', html)
+    assert sorted(keys) == sorted(f"{i},{j}" for i in range(3) for j in range(2))
+
+
+def test_axes_return_value_is_accepted_and_figures_are_closed():
+    before = len(plt.get_fignums())
+    explore(lambda s: line_plot(s).axes[0], s=[1.0, 2.0], live=False)
+    assert len(plt.get_fignums()) == before
+
+
+def test_numpy_grids_are_accepted():
+    exp = explore(line_plot, alpha=np.linspace(0, 0.3, 4), live=False)
+    assert exp.grids["alpha"] == pytest.approx([0.0, 0.1, 0.2, 0.3])
+    assert all(type(v) is float for v in exp.grids["alpha"])
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({}, ValueError, "at least one parameter"),
+        ({"alpha": []}, ValueError, "grid 'alpha' is empty"),
+        ({"alpha": 0.5}, TypeError, "grid 'alpha' must be a list"),
+        ({"alpha": "abc"}, TypeError, "grid 'alpha' must be a list"),
+        ({"alpha": [0.1, "x"]}, TypeError, "only numbers or only strings"),
+        ({"alpha": [0.1, 0.1]}, ValueError, "repeated values"),
+        ({"alpha": [0.1], "initial": {"alpha": 0.7}}, ValueError, r"alpha=0.7 is not on its grid"),
+        ({"alpha": [0.1], "initial": {"beta": 0.1}}, ValueError, "unknown parameter"),
+        ({"alpha": list(np.arange(10) / 10), "kind": ["a", "b", "c", "d", "e", "f", "g"]},
+         ValueError, "10 x 7 = 70 combinations, more than max_frames=64"),
+    ],
+)
+def test_bad_grids_raise_clear_errors(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        explore(line_plot, live=False, **kwargs)
+
+
+def test_plot_fn_must_be_callable_and_return_a_figure():
+    with pytest.raises(TypeError, match="plot_fn must be callable"):
+        Explorer("not a function", {"a": [1]})
+    with pytest.raises(TypeError, match="must return a matplotlib Figure"):
+        explore(lambda a: 42, a=[1, 2], live=False)
+
+
+def test_errors_inside_plot_fn_name_the_parameters():
+    def broken(a):
+        raise ZeroDivisionError("boom")
+
+    with pytest.raises(RuntimeError, match=r"plot_fn failed for \{'a': 1\}: ZeroDivisionError: boom"):
+        explore(broken, a=[1], live=False)
+
+
+def test_frame_lookup_requires_every_parameter():
+    exp = explore(line_plot, alpha=[0.1, 0.2], kind=["relu", "linear"], live=False)
+    with pytest.raises(ValueError, match="exactly the parameters"):
+        exp.frame(alpha=0.1)
