@@ -37,14 +37,21 @@ SHAPES = [(), (1,), (7,), (3, 5), (2, 3, 4), (2, 1, 3, 5)]
 ALPHAS = [0.0, 0.01, 0.25, 0.3, 1.0, 2.5]
 
 
-def extremes(dtype) -> np.ndarray:
-    """Large, overflow-boundary and tiny values (normal and subnormal), shaped (5, 5)."""
+def extremes(dtype, subnormals: bool = True) -> np.ndarray:
+    """Large, overflow-boundary and tiny values, shaped (5, 5) (or (23,) without subnormals).
+
+    TensorFlow on CPU flushes subnormals to zero (denormals-are-zero), so its
+    relu gradient at the smallest positive subnormal is 0, not 1: gradient
+    parity is checked without them, and ours is checked there on its own.
+    """
     fi = np.finfo(dtype)
     big = [1e4, -1e4, 1e3, -1e3, 88.0, -88.0, 89.0, -89.0, 709.0, -709.0, 710.0, -710.0]
     small = [0.0, 0.5, -0.5, 1e-30, -1e-30, float(fi.tiny), -float(fi.tiny)]
-    small += [float(fi.smallest_subnormal), -float(fi.smallest_subnormal)]
     small += [float(fi.eps), -float(fi.eps), 3.0, -3.0]
-    return np.array(big + small, dtype=dtype).reshape(5, 5)
+    if not subnormals:
+        return np.array(big + small, dtype=dtype)
+    sub = [float(fi.smallest_subnormal), -float(fi.smallest_subnormal)]
+    return np.array(big + small + sub, dtype=dtype).reshape(5, 5)
 
 
 class Act(NamedTuple):
@@ -157,9 +164,19 @@ def test_grad_matches_tf_gradient_tape(tf, rng, act, dtype, scale):
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("act", ACT_PARAMS)
 def test_grad_matches_tf_gradient_tape_extremes(tf, act, dtype):
-    z = extremes(dtype)
+    z = extremes(dtype, subnormals=False)
     want = tf_grad(tf, lambda t: act.tf_fn(tf, t), z)
     assert_close(f"{act.name}_grad {np.dtype(dtype).name} extremes", act.grad(z), want, check_dtype=True, **act.tol(dtype))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("act", ACT_PARAMS)
+def test_grad_at_subnormals_is_the_grad_just_beside_zero(act, dtype):
+    # A subnormal is not zero: the derivative there is the one on its side of 0.
+    fi = np.finfo(dtype)
+    sub = np.array([fi.smallest_subnormal, -fi.smallest_subnormal, fi.tiny / 4, -fi.tiny / 4], dtype=dtype)
+    beside = np.array([fi.tiny, -fi.tiny, fi.tiny, -fi.tiny], dtype=dtype)
+    assert_close(f"{act.name}_grad at subnormals", act.grad(sub), act.grad(beside), rtol=0, atol=0, check_dtype=True)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -214,7 +231,8 @@ def test_softmax_matches_tf_extremes(tf, dtype, axis):
         dtype=dtype,
     )
     for label, x in (("extremes", z), ("rows", rows)):
-        assert_close(f"softmax {label} axis={axis}", A.softmax(x, axis=axis), tf.nn.softmax(x, axis=axis).numpy(), check_dtype=True, **TOL[dtype])
+        want = tf.nn.softmax(x, axis=axis).numpy()
+        assert_close(f"softmax {label} axis={axis}", A.softmax(x, axis=axis), want, check_dtype=True, **TOL[dtype])
 
 
 @pytest.mark.parametrize("scale", SCALES)
@@ -233,7 +251,8 @@ def test_softmax_grad_matches_tf_gradient_tape_extremes(tf, rng, dtype):
     up = rng.standard_normal(z.shape).astype(dtype)
     for axis in (0, 1):
         want = tf_grad(tf, lambda t: tf.nn.softmax(t, axis=axis), z, up)
-        assert_close(f"softmax_grad extremes axis={axis}", A.softmax_grad(z, up, axis=axis), want, check_dtype=True, **TOL[dtype])
+        got = A.softmax_grad(z, up, axis=axis)
+        assert_close(f"softmax_grad extremes axis={axis}", got, want, check_dtype=True, **TOL[dtype])
 
 
 # -------------------------------------------------- finite differences
@@ -342,7 +361,10 @@ def test_output_dtype_and_values(rng, fn, make, want_dtype):
 
 
 @pytest.mark.parametrize("fn", [p for p in ALL_FUNCS if p.id not in ("softmax", "softmax_grad")])
-@pytest.mark.parametrize("value, want_dtype", [(0.7, np.float64), (-2, np.float64), (True, np.float64), (np.float32(-1.5), np.float32)])
+@pytest.mark.parametrize(
+    "value, want_dtype",
+    [(0.7, np.float64), (-2, np.float64), (True, np.float64), (np.float32(-1.5), np.float32)],
+)
 def test_scalars_are_accepted(fn, value, want_dtype):
     got = np.asarray(fn(value))
     assert got.shape == () and got.dtype == want_dtype, f"{value!r} gave shape {got.shape}, dtype {got.dtype}"
@@ -420,7 +442,8 @@ def test_stable_values_at_1e4(dtype):
     with no_fp_trouble():
         s = A.softmax(rows)
     assert_close("softmax rows sum to 1", s.sum(axis=-1), np.ones(3), rtol=0, atol=1e-6)
-    assert_close("softmax at 1e4", s, np.array([[0.5, 0, 0, 0.5], [0, 1, 0, 0], [0.25] * 4], dtype), rtol=0, atol=1e-7, check_dtype=True)
+    want = np.array([[0.5, 0, 0, 0.5], [0, 1, 0, 0], [0.25] * 4], dtype)
+    assert_close("softmax at 1e4", s, want, rtol=0, atol=1e-7, check_dtype=True)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -691,5 +714,32 @@ def test_import_dlnotes_does_not_import_tensorflow():
 def test_public_names_are_exported():
     import dlnotes
 
-    for name in ["sigmoid", "sigmoid_grad", "tanh", "tanh_grad", "relu", "relu_grad", "leaky_relu", "leaky_relu_grad", "softmax", "softmax_grad", "get_activation"]:
+    names = ["sigmoid", "sigmoid_grad", "tanh", "tanh_grad", "relu", "relu_grad"]
+    names += ["leaky_relu", "leaky_relu_grad", "softmax", "softmax_grad", "get_activation"]
+    for name in names:
+        assert name in dlnotes.__all__, name
         assert getattr(dlnotes, name) is getattr(A, name), name
+
+
+@pytest.mark.parametrize(
+    "shape, axis",
+    [((0,), -1), ((2, 0), -1), ((0, 3), 0), ((3, 0, 2), 1)],
+)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_over_an_empty_axis_returns_an_empty_array_like_tensorflow(tf, shape, axis, dtype):
+    z = np.empty(shape, dtype=dtype)
+    want = tf.nn.softmax(tf.constant(z), axis=axis).numpy()
+    got = A.softmax(z, axis=axis)
+    assert got.shape == want.shape == shape and got.dtype == dtype
+    grad = A.softmax_grad(z, np.empty(shape, dtype=dtype), axis=axis)
+    assert grad.shape == shape
+
+
+def test_leaky_relu_of_minus_infinity_with_zero_slope_is_nan_without_warning(tf):
+    z = np.array([-np.inf, -1.0, 2.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = A.leaky_relu(z, alpha=0.0)
+    want = tf.nn.leaky_relu(tf.constant(z), alpha=0.0).numpy()
+    assert np.array_equal(np.isnan(got), np.isnan(want))
+    assert_close("leaky_relu(-inf, 0)", got[1:], want[1:])

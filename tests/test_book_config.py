@@ -78,12 +78,14 @@ def test_config_keeps_one_url_setting_and_builds_from_stored_outputs():
 class FakeConfig:
     def __init__(self, options):
         self.html_theme_options = options
+        self.html_context = {}
 
 
 def test_extension_adds_the_colab_button_only_with_a_url():
     config = FakeConfig({"repository_url": "https://github.com/example-org/dlnotes", "launch_buttons": {}})
     book_ext._config_inited(None, config)
     assert config.html_theme_options["launch_buttons"]["colab_url"] == "https://colab.research.google.com"
+    assert config.html_context["default_mode"] == "auto"
     config = FakeConfig({"repository_url": "", "launch_buttons": {"colab_url": "https://colab.research.google.com"}})
     book_ext._config_inited(None, config)
     assert "colab_url" not in config.html_theme_options["launch_buttons"]

@@ -108,7 +108,30 @@ def _config_inited(app, config) -> None:
     else:
         launch.pop("colab_url", None)
     options["launch_buttons"] = launch
+    # Without a default, pydata-sphinx-theme's script logs "Got invalid theme
+    # mode" on a reader's first visit; "auto" follows the reader's system.
     config.html_theme_options = options
+    context = dict(config.html_context or {})
+    context.setdefault("default_mode", "auto")
+    config.html_context = context
+
+
+def _dedupe_scripts(app, pagename, templatename, context, doctree) -> None:
+    """Drop repeated <script> entries from a page's head.
+
+    sphinx-thebe registers its inline configuration script once, but Sphinx
+    7.4 writes it twice into every page; the second copy throws
+    "Identifier 'THEBE_JS_URL' has already been declared".
+    """
+    seen, unique = set(), []
+    for script in context.get("script_files", []):
+        attributes = getattr(script, "attributes", {}) or {}
+        filename = getattr(script, "filename", script) or ""  # None and '' both mean inline
+        key = (str(filename), tuple(sorted((k, str(v)) for k, v in attributes.items())))
+        if key not in seen:
+            seen.add(key)
+            unique.append(script)
+    context["script_files"] = unique
 
 
 def _builder_inited(app) -> None:
@@ -124,6 +147,7 @@ def _builder_inited(app) -> None:
 def setup(app):
     app.connect("config-inited", _config_inited)
     app.connect("builder-inited", _builder_inited)
+    app.connect("html-page-context", _dedupe_scripts)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
 
 

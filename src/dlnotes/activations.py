@@ -111,7 +111,8 @@ def leaky_relu(z, alpha: float = 0.01) -> np.ndarray:
     """
     z = as_float_array(z, "z")
     alpha = _check_alpha(alpha)
-    return np.where(z > 0, z, alpha * z).astype(z.dtype, copy=False)
+    with np.errstate(invalid="ignore"):  # 0 * -inf = nan, as in TensorFlow
+        return np.where(z > 0, z, alpha * z).astype(z.dtype, copy=False)
 
 
 def leaky_relu_grad(z, alpha: float = 0.01) -> np.ndarray:
@@ -155,6 +156,8 @@ def softmax(z, axis: int = -1) -> np.ndarray:
     if z.ndim == 0:
         raise ValueError("z must have at least one dimension for softmax, got a scalar")
     axis = axis_index(axis, z.ndim)
+    if z.shape[axis] == 0:  # no classes: nothing to normalise (TensorFlow returns the empty array too)
+        return z.copy()
     with np.errstate(invalid="ignore"):  # inf - inf = nan is the intended result
         shifted = z - np.max(z, axis=axis, keepdims=True)
         e = np.exp(shifted)
