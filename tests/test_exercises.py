@@ -9,6 +9,11 @@ import dlnotes
 from dlnotes.exercises import Report, available, check
 
 
+def text(report: Report) -> str:
+    """The report's lines unwrapped (repr wraps them for display)."""
+    return "\n".join(report.lines)
+
+
 def naive_sigmoid(z):
     return 1 / (1 + np.exp(-np.asarray(z, dtype=float)))
 
@@ -48,12 +53,12 @@ def test_naive_softmax_fails_on_large_logits():
 def test_relu_grad_with_one_at_zero_is_reported_with_the_input():
     report = check("relu_grad", lambda z: (np.asarray(z) >= 0).astype(float))
     assert not report.passed
-    assert "at input 0 you returned 1, expected 0" in repr(report)
+    assert "at input 0 you returned 1, expected 0" in text(report)
 
 
 def test_wrong_values_name_the_first_bad_input():
     report = check("sigmoid", lambda z: np.tanh(np.asarray(z, dtype=float)))
-    assert "[FAIL] matches sigmoid on -8..8: moderate inputs: at input -8 you returned" in repr(report)
+    assert "[FAIL] matches sigmoid on -8..8: moderate inputs: at input -8 you returned" in text(report)
 
 
 def test_unfinished_and_crashing_functions_are_reported_not_raised():
@@ -61,20 +66,20 @@ def test_unfinished_and_crashing_functions_are_reported_not_raised():
         raise NotImplementedError("write it")
 
     report = check("softmax", todo)
-    assert not report.passed and "not implemented yet (write it)" in repr(report)
+    assert not report.passed and "not implemented yet (write it)" in text(report)
 
     report = check("softmax", lambda z: z.nonexistent)
-    assert "your function raised AttributeError" in repr(report)
+    assert "your function raised AttributeError" in text(report)
 
 
 def test_wrong_shape_is_named():
     report = check("softmax", lambda z: dlnotes.softmax(z).ravel())
-    assert "returned shape (8,), expected (2, 4)" in repr(report)
+    assert "returned shape (8,), expected (2, 4)" in text(report)
 
 
 def test_non_numeric_return_is_named():
     report = check("relu_grad", lambda z: "one")
-    assert "returned str, not an array of numbers" in repr(report)
+    assert "returned str, not an array of numbers" in text(report)
 
 
 def test_report_is_truthy_only_when_passed():
@@ -88,3 +93,8 @@ def test_bad_arguments_raise():
         check("tanh", np.tanh)
     with pytest.raises(TypeError, match="fn must be the function you wrote"):
         check("sigmoid", 3)
+
+
+def test_report_wraps_long_lines_for_narrow_outputs():
+    report = check("relu_grad", lambda z: (np.asarray(z) >= 0).astype(float))
+    assert all(len(line) <= 78 for line in repr(report).splitlines())

@@ -11,6 +11,7 @@ Available exercises: see :func:`available`.
 
 from __future__ import annotations
 
+import textwrap
 import warnings
 from dataclasses import dataclass, field
 from typing import Callable
@@ -30,7 +31,8 @@ class Report:
 
     def __repr__(self) -> str:
         head = f"{self.exercise}: " + ("all checks passed" if self.passed else "not yet")
-        return "\n".join([head] + [f"  {line}" for line in self.lines])
+        body = [textwrap.fill(line, 78, initial_indent="  ", subsequent_indent="         ") for line in self.lines]
+        return "\n".join([head] + body)
 
     def __bool__(self) -> bool:
         return self.passed
