@@ -34,7 +34,7 @@ def test_the_package_functions_pass(exercise, fn):
 
 
 def test_every_exercise_is_listed():
-    assert set(available()) == {"sigmoid", "relu_grad", "softmax"}
+    assert set(available()) == {"sigmoid", "relu_grad", "softmax", "binary_cross_entropy", "gradient_step"}
 
 
 def test_naive_sigmoid_fails_only_on_overflow():
@@ -98,3 +98,25 @@ def test_bad_arguments_raise():
 def test_report_wraps_long_lines_for_narrow_outputs():
     report = check("relu_grad", lambda z: (np.asarray(z) >= 0).astype(float))
     assert all(len(line) <= 78 for line in repr(report).splitlines())
+
+
+def test_binary_cross_entropy_exercise():
+    from dlnotes import losses
+
+    assert check("binary_cross_entropy", losses.binary_cross_entropy).passed
+    unclipped = check("binary_cross_entropy", lambda y, p: -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+    assert not unclipped.passed and "divide by zero" in text(unclipped)
+    summed = check("binary_cross_entropy", lambda y, p: losses.binary_cross_entropy(y, p) * len(y))
+    assert not summed.passed and "five examples" in text(summed)
+
+
+def test_gradient_step_exercise():
+    def step(w, b, X, y, lr):
+        p = dlnotes.sigmoid(X @ w + b)
+        return w - lr * X.T @ (p - y) / len(y), b - lr * np.mean(p - y)
+
+    assert check("gradient_step", step).passed
+    no_mean = check("gradient_step", lambda w, b, X, y, lr: (w - lr * X.T @ (dlnotes.sigmoid(X @ w + b) - y), b))
+    assert not no_mean.passed and "new_w: at index 0 you returned" in text(no_mean)
+    single = check("gradient_step", lambda w, b, X, y, lr: w)
+    assert "return a pair (new_w, new_b)" in text(single)

@@ -60,3 +60,32 @@ def same_shape(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> None:
 def _short(x, limit: int = 60) -> str:
     text = repr(x)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def positive_number(value, name: str) -> float:
+    """A finite real number > 0 (a learning rate, for example)."""
+    value = real_scalar(value, name)
+    if value <= 0:
+        raise ValueError(f"{name} must be a positive number, got {value!r}")
+    return value
+
+
+def positive_int(value, name: str) -> int:
+    """An integer >= 1 (a number of epochs, for example)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be a positive integer, got {value!r}")
+    if value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def features(X, name: str = "X") -> np.ndarray:
+    """A 2-D float array (N examples, D features) with no NaN or inf."""
+    X = as_float_array(X, name)
+    if X.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (N examples, D features), got shape {X.shape}")
+    if X.shape[0] == 0:
+        raise ValueError(f"{name} has no examples (shape {X.shape})")
+    if not np.all(np.isfinite(X)):
+        raise ValueError(f"{name} contains NaN or inf")
+    return X

@@ -18,7 +18,7 @@ from typing import Callable
 
 import numpy as np
 
-from . import activations
+from . import activations, losses
 
 
 @dataclass
@@ -43,6 +43,15 @@ class _Failed(Exception):
 
 
 def _call(fn: Callable, *args):
+    out = _call_raw(fn, *args)
+    try:
+        return np.asarray(out, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise _Failed(f"your function returned {type(out).__name__}, not an array of numbers") from None
+
+
+def _call_raw(fn: Callable, *args):
+    """Call the reader's function with warnings as errors; turn failures into verdicts."""
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
@@ -54,20 +63,18 @@ def _call(fn: Callable, *args):
                 raise _Failed(f"numerical trouble: {type(exc).__name__}: {exc}") from None
             except Exception as exc:
                 raise _Failed(f"your function raised {type(exc).__name__}: {exc}") from None
-    try:
-        return np.asarray(out, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise _Failed(f"your function returned {type(out).__name__}, not an array of numbers") from None
+    return out
 
 
-def _compare(got: np.ndarray, want: np.ndarray, inputs: np.ndarray, what: str, rtol=1e-7, atol=1e-12):
+def _compare(got: np.ndarray, want: np.ndarray, inputs: np.ndarray | None, what: str, rtol=1e-7, atol=1e-12):
     if got.shape != want.shape:
         raise _Failed(f"{what}: returned shape {got.shape}, expected {want.shape}")
     bad = ~np.isclose(got, want, rtol=rtol, atol=atol)
     if bad.any():
         i = np.flatnonzero(bad)[0]
+        where = f"index {i}" if inputs is None else f"input {float(inputs.flat[i]):.6g}"
         raise _Failed(
-            f"{what}: at input {float(inputs.flat[i]):.6g} you returned {float(got.flat[i]):.6g}, "
+            f"{what}: at {where} you returned {float(got.flat[i]):.6g}, "
             f"expected {float(want.flat[i]):.6g}"
             f" ({int(bad.sum())} of {bad.size} values wrong)"
         )
@@ -123,6 +130,59 @@ def _softmax_rows(fn):
         raise _Failed(f"each row must sum to 1 (softmax over the last axis); row sums were {np.round(sums, 4)}")
 
 
+# -- exercise: binary cross-entropy --------------------------------------------------
+def _bce_values(fn):
+    y = np.array([1.0, 0.0, 1.0, 0.0, 1.0])
+    p = np.array([0.9, 0.2, 0.6, 0.45, 0.05])
+    got = _call(fn, y, p)
+    if got.shape != ():
+        raise _Failed(f"return one number, the mean loss over the examples; got shape {got.shape}")
+    _compare(got, np.asarray(losses.binary_cross_entropy(y, p)), None, "five examples", rtol=1e-6)
+
+
+def _bce_extremes(fn):
+    y = np.array([1.0, 0.0, 1.0, 0.0])
+    p = np.array([1.0, 0.0, 0.0, 1.0])
+    got = _call(fn, y, p)
+    if got.shape != () or not np.isfinite(got):
+        raise _Failed(f"for probabilities exactly 0 and 1 the cost must be a finite number, got {got!r}; "
+                      "clip p to [eps, 1 - eps] first")
+    if not 5 < float(got) < 40:
+        raise _Failed(f"two perfect and two confidently wrong answers should cost a lot (Keras: "
+                      f"{losses.binary_cross_entropy(y, p):.2f}), got {float(got):.4g}")
+
+
+# -- exercise: one gradient-descent step -------------------------------------------------
+def _gd_data():
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(6, 3))
+    y = np.array([1, 0, 1, 1, 0, 0])
+    w = np.array([0.2, -0.1, 0.05])
+    return X, y, w, 0.3
+
+
+def _gd_step_values(fn):
+    X, y, w, b = _gd_data()
+    out = _call_raw(fn, w.copy(), b, X, y, 0.5)
+    if not (isinstance(out, tuple) and len(out) == 2):
+        raise _Failed(f"return a pair (new_w, new_b), got {type(out).__name__}")
+    new_w, new_b = np.asarray(out[0], dtype=float), np.asarray(out[1], dtype=float)
+    p = activations.sigmoid(X @ w + b)
+    want_w, want_b = w - 0.5 * X.T @ (p - y) / len(y), b - 0.5 * np.mean(p - y)
+    _compare(new_w, want_w, None, "new_w")
+    _compare(new_b, np.asarray(want_b), None, "new_b")
+
+
+def _gd_step_lr(fn):
+    X, y, w, b = _gd_data()
+    small = _call_raw(fn, w.copy(), b, X, y, 0.01)
+    big = _call_raw(fn, w.copy(), b, X, y, 1.0)
+    step_small = np.linalg.norm(np.asarray(small[0], dtype=float) - w)
+    step_big = np.linalg.norm(np.asarray(big[0], dtype=float) - w)
+    if not np.isclose(step_big, 100 * step_small, rtol=1e-6):
+        raise _Failed(f"the step must be proportional to lr: lr=1 moved w by {step_big:.4g}, lr=0.01 by {step_small:.4g}")
+
+
 _EXERCISES: dict[str, tuple[str, list[tuple[str, Callable]]]] = {
     "sigmoid": (
         "a numerically stable sigmoid",
@@ -146,6 +206,20 @@ _EXERCISES: dict[str, tuple[str, list[tuple[str, Callable]]]] = {
             ("matches softmax on small logits", _softmax_values),
             ("no overflow for logits up to 1e4", _softmax_extremes),
             ("every row sums to 1", _softmax_rows),
+        ],
+    ),
+    "binary_cross_entropy": (
+        "the mean binary cross-entropy bce(y, p)",
+        [
+            ("matches on five examples", _bce_values),
+            ("finite for probabilities 0 and 1", _bce_extremes),
+        ],
+    ),
+    "gradient_step": (
+        "one gradient-descent step for logistic regression, gd_step(w, b, X, y, lr) -> (w, b)",
+        [
+            ("updates w and b by -lr times the gradient", _gd_step_values),
+            ("the step scales with lr", _gd_step_lr),
         ],
     ),
 }

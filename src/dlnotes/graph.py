@@ -1,0 +1,200 @@
+"""A computational graph of scalars, small enough to read in one sitting.
+
+Each :class:`Node` holds a value computed on the way forward and, after
+``backward()``, the gradient of the final node with respect to it. Every
+operation records its inputs and the *local* derivative of its output with
+respect to each input; ``backward`` visits the nodes from the output back to
+the inputs (reverse topological order) and applies the chain rule:
+``input.grad += local_derivative * output.grad``.
+
+Supported: ``+ - * /`` (with nodes or numbers), ``**`` with a number
+exponent, and :meth:`Node.exp`, :meth:`Node.log`, :meth:`Node.sigmoid`.
+:func:`draw` renders a graph with matplotlib: each node shows its label,
+operation, value and gradient.
+
+Example, one logistic unit::
+
+    w1, x1, b = Node(0.5, "w1"), Node(2.0, "x1"), Node(-1.0, "b")
+    z = w1 * x1 + b
+    a = z.sigmoid()
+    a.backward()          # w1.grad == sigmoid'(z) * x1
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+
+class Node:
+    """A scalar value in a computational graph.
+
+    value: the forward value; grad: d(output)/d(this node), filled by
+    ``output.backward()``; parents: the nodes it was computed from, with the
+    local derivative d(this)/d(parent) of each.
+    """
+
+    def __init__(self, value: float, label: str = "", op: str = "", parents=()):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(f"value must be a real number, got {value!r}")
+        self.value = float(value)
+        self.grad = 0.0
+        self.label = label
+        self.op = op
+        self.parents: tuple[tuple[Node, float], ...] = tuple(parents)
+        self.constant = False
+
+    def __repr__(self) -> str:
+        name = self.label or self.op or "node"
+        return f"Node({name}: value={self.value:.6g}, grad={self.grad:.6g})"
+
+    # -- operations: value and local derivatives -----------------------------------
+    def __add__(self, other):
+        other = _node(other)
+        return Node(self.value + other.value, op="+", parents=((self, 1.0), (other, 1.0)))
+
+    def __mul__(self, other):
+        other = _node(other)
+        return Node(self.value * other.value, op="*", parents=((self, other.value), (other, self.value)))
+
+    def __neg__(self):
+        return self * -1.0
+
+    def __sub__(self, other):
+        other = _node(other)
+        return Node(self.value - other.value, op="-", parents=((self, 1.0), (other, -1.0)))
+
+    def __truediv__(self, other):
+        other = _node(other)
+        if other.value == 0:
+            raise ZeroDivisionError(f"division by a node whose value is 0 ({other!r})")
+        return Node(
+            self.value / other.value, op="/",
+            parents=((self, 1.0 / other.value), (other, -self.value / other.value**2)),
+        )
+
+    def __pow__(self, exponent):
+        if isinstance(exponent, bool) or not isinstance(exponent, numbers.Real):
+            raise TypeError(f"exponent must be a number (not a Node), got {exponent!r}")
+        if self.value == 0 and exponent < 1:
+            raise ValueError(f"cannot differentiate 0 ** {exponent}")
+        value = self.value**exponent
+        if isinstance(value, complex):
+            raise ValueError(f"{self.value} ** {exponent} is not real")
+        return Node(value, op=f"**{exponent:g}", parents=((self, exponent * self.value ** (exponent - 1)),))
+
+    def __radd__(self, other):
+        return _node(other) + self
+
+    def __rmul__(self, other):
+        return _node(other) * self
+
+    def __rsub__(self, other):
+        return _node(other) - self
+
+    def __rtruediv__(self, other):
+        return _node(other) / self
+
+    def exp(self):
+        value = math.exp(self.value)
+        return Node(value, op="exp", parents=((self, value),))
+
+    def log(self):
+        if self.value <= 0:
+            raise ValueError(f"log needs a positive value, got {self.value!r} ({self!r})")
+        return Node(math.log(self.value), op="log", parents=((self, 1.0 / self.value),))
+
+    def sigmoid(self):
+        v = self.value
+        s = 1.0 / (1.0 + math.exp(-v)) if v >= 0 else math.exp(v) / (1.0 + math.exp(v))
+        return Node(s, op="sigmoid", parents=((self, s * (1.0 - s)),))
+
+    # -- backward ---------------------------------------------------------------------
+    def backward(self) -> None:
+        """Fill ``grad`` of every node this one depends on with d(self)/d(node)."""
+        order = topological_order(self)
+        for node in order:
+            node.grad = 0.0
+        self.grad = 1.0
+        for node in reversed(order):
+            for parent, local in node.parents:
+                parent.grad += local * node.grad
+
+
+def _node(x) -> Node:
+    if isinstance(x, Node):
+        return x
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"cannot combine a Node with {x!r} of type {type(x).__name__}")
+    node = Node(float(x), label=f"{float(x):g}")
+    node.constant = True  # a plain number lifted into the graph
+    return node
+
+
+def topological_order(output: Node) -> list[Node]:
+    """Every node ``output`` depends on, inputs first, each node once."""
+    order, seen = [], set()
+
+    def visit(node):
+        if id(node) in seen:
+            return
+        seen.add(id(node))
+        for parent, _ in node.parents:
+            visit(parent)
+        order.append(node)
+
+    visit(output)
+    return order
+
+
+def draw(output: Node, title: str | None = None, figsize=None, show_constants: bool = False):
+    """Draw the graph that computes ``output``, inputs on the left.
+
+    Each box shows the node's label and operation, its forward value and its
+    gradient (call ``output.backward()`` first to fill the gradients). Nodes
+    are placed in columns by their distance from the inputs; an input sits
+    just left of the first node that uses it. Plain numbers (such as the 1 in
+    ``1 - a``) are left out unless ``show_constants``. Returns the Figure.
+    """
+    import matplotlib.pyplot as plt
+
+    order = [n for n in topological_order(output) if show_constants or not n.constant]
+    shown = {id(n) for n in order}
+    depth: dict[int, int] = {}
+    for node in order:
+        depth[id(node)] = 1 + max((depth[id(p)] for p, _ in node.parents if id(p) in shown), default=-1)
+    children: dict[int, list[Node]] = {}
+    for node in order:
+        for parent, _ in node.parents:
+            children.setdefault(id(parent), []).append(node)
+    for node in order:  # inputs move right, next to their first consumer
+        if not node.parents and id(node) in children:
+            depth[id(node)] = min(depth[id(c)] for c in children[id(node)]) - 1
+    columns: dict[int, list[Node]] = {}
+    for node in order:
+        columns.setdefault(depth[id(node)], []).append(node)
+    n_cols = max(columns) + 1
+    n_rows = max(len(c) for c in columns.values())
+    position = {}
+    for col, nodes in columns.items():
+        for row, node in enumerate(nodes):
+            position[id(node)] = (col * 2.6, (len(nodes) - 1) / 2 - row)  # each column centred
+    fig, ax = plt.subplots(figsize=figsize or (2.3 * n_cols + 1, 1.15 * n_rows + 1), constrained_layout=True)
+    for node in order:
+        x, y = position[id(node)]
+        for parent, _ in node.parents:
+            if id(parent) not in shown:
+                continue
+            px, py = position[id(parent)]
+            ax.annotate("", xy=(x - 0.95, y), xytext=(px + 0.95, py),
+                        arrowprops=dict(arrowstyle="->", color="0.5", lw=1))
+        name = node.label or ""
+        head = f"{name} = {node.op}" if name and node.op else (name or node.op)
+        ax.text(x, y, f"{head}\nvalue {node.value:.4g}\ngrad {node.grad:.4g}",
+                ha="center", va="center", fontsize=8.5, family="monospace",
+                bbox=dict(boxstyle="round,pad=0.35", fc="#eef4fb" if node.parents else "#fdf3e1", ec="0.4"))
+    ax.set_xlim(-1.3, (n_cols - 1) * 2.6 + 1.3)
+    ax.set_ylim(-n_rows / 2 - 0.2, n_rows / 2 + 0.2)
+    ax.axis("off")
+    ax.set_title(title or "computational graph: forward value and gradient of each node")
+    return fig

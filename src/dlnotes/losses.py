@@ -1,0 +1,162 @@
+"""Cross-entropy costs: the mean loss over a batch of N examples.
+
+Two families, with Keras' conventions so that each equals ``tf.keras.losses``:
+
+* from probabilities (``y_prob``): probabilities are clipped to
+  ``[EPSILON, 1 - EPSILON]`` with ``EPSILON = 1e-7``, as Keras does, so the
+  cost stays finite when a probability is exactly 0 or 1 (a confident wrong
+  answer costs at most ``-log(1e-7) = 16.1`` per example);
+* from logits (``logits``, the pre-activation): computed without ever
+  forming the probability, exactly and stably for any logit.
+
+Each cost has a ``*_grad`` partner: the gradient of the cost with respect to
+its second argument, already divided by N.
+
+Labels: binary ``y_true`` holds numbers in [0, 1] (0/1 labels, or soft
+labels); categorical ``y_true`` is either integer class labels of shape (N,)
+or one row per example of shape (N, C) that is a distribution (one-hot or
+soft).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validate import as_float_array
+
+EPSILON = 1e-7  # Keras' keras.config.epsilon()
+
+
+# -- checks -----------------------------------------------------------------------
+def _binary_inputs(y_true, second, name: str) -> tuple[np.ndarray, np.ndarray]:
+    second = as_float_array(second, name)
+    y = as_float_array(y_true, "y_true")
+    if second.ndim == 0:
+        raise ValueError(f"{name} must hold at least one example, got a scalar")
+    if y.shape != second.shape:
+        raise ValueError(
+            f"y_true and {name} must have the same shape, got y_true {y.shape} and {name} {second.shape}"
+        )
+    if y.size == 0:
+        raise ValueError("y_true is empty: the mean loss of zero examples is undefined")
+    bad = ~((y >= 0) & (y <= 1))
+    if bad.any():
+        raise ValueError(f"binary labels y_true must lie in [0, 1], got {y[bad].flat[0]!r}")
+    return y.astype(np.result_type(y, second), copy=False), second
+
+
+def _check_probabilities(p: np.ndarray, name: str) -> None:
+    bad = ~((p >= 0) & (p <= 1))
+    if bad.any():
+        raise ValueError(f"{name} must hold probabilities in [0, 1], got {p[bad].flat[0]!r}")
+
+
+def _categorical_inputs(y_true, second, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Return (one-hot or soft targets of shape (N, C), second as (N, C))."""
+    second = as_float_array(second, name)
+    if second.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (N examples, C classes), got shape {second.shape}")
+    n, c = second.shape
+    if n == 0:
+        raise ValueError("y_true is empty: the mean loss of zero examples is undefined")
+    y = np.asarray(y_true)
+    if y.ndim == 1:
+        if y.shape[0] != n:
+            raise ValueError(f"y_true has {y.shape[0]} labels but {name} has {n} rows")
+        if y.dtype.kind == "f" and np.all(np.isfinite(y)) and np.all(y == np.round(y)):
+            y = y.astype(np.int64)
+        if y.dtype.kind not in "iu":
+            raise TypeError(f"integer class labels y_true must be integers, got dtype {y.dtype}")
+        bad = (y < 0) | (y >= c)
+        if bad.any():
+            raise ValueError(f"label {int(y[bad][0])} in y_true is outside the classes 0..{c - 1}")
+        onehot = np.zeros_like(second)
+        onehot[np.arange(n), y] = 1
+        return onehot, second
+    if y.ndim == 2:
+        y = as_float_array(y, "y_true")
+        if y.shape != second.shape:
+            raise ValueError(f"one-hot y_true must have shape {second.shape} like {name}, got {y.shape}")
+        if np.any(y < 0) or not np.allclose(y.sum(axis=1), 1.0, atol=1e-6):
+            raise ValueError("each row of one-hot y_true must be non-negative and sum to 1")
+        return y.astype(second.dtype, copy=False), second
+    raise ValueError(f"y_true must be labels of shape (N,) or one-hot of shape (N, C), got shape {y.shape}")
+
+
+# -- binary ----------------------------------------------------------------------
+def binary_cross_entropy(y_true, y_prob) -> float:
+    r"""Mean of :math:`-[y \log p + (1-y)\log(1-p)]`, p clipped to [1e-7, 1 - 1e-7].
+
+    y_true: (N,) or any shape, values in [0, 1]; y_prob: same shape, in [0, 1].
+    Returns a float: the cost. Equals ``tf.keras.losses.BinaryCrossentropy()``.
+    """
+    y, p = _binary_inputs(y_true, y_prob, "y_prob")
+    _check_probabilities(p, "y_prob")
+    p = np.clip(p, EPSILON, 1 - EPSILON)
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+
+def binary_cross_entropy_grad(y_true, y_prob) -> np.ndarray:
+    r"""d cost / d y_prob :math:`= \frac{1}{N}\left(\frac{1-y}{1-p} - \frac{y}{p}\right)`, 0 where p was clipped.
+
+    y_true, y_prob: same shape -> same shape.
+    """
+    y, p = _binary_inputs(y_true, y_prob, "y_prob")
+    _check_probabilities(p, "y_prob")
+    inside = (p >= EPSILON) & (p <= 1 - EPSILON)
+    q = np.clip(p, EPSILON, 1 - EPSILON)
+    return np.where(inside, ((1 - y) / (1 - q) - y / q) / y.size, 0).astype(p.dtype, copy=False)
+
+
+def binary_cross_entropy_from_logits(y_true, logits) -> float:
+    r"""The binary cross-entropy of :math:`p = \sigma(z)`, computed from the logits z.
+
+    Uses :math:`\max(z, 0) - z y + \log(1 + e^{-|z|})`, exact and overflow-free
+    for any z. y_true, logits: same shape. Returns the mean over all entries.
+    """
+    y, z = _binary_inputs(y_true, logits, "logits")
+    return float(np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))))
+
+
+def binary_cross_entropy_from_logits_grad(y_true, logits) -> np.ndarray:
+    r"""d cost / d logits :math:`= (\sigma(z) - y) / N`. Same shape as ``logits``."""
+    from .activations import sigmoid
+
+    y, z = _binary_inputs(y_true, logits, "logits")
+    return (sigmoid(z) - y) / y.size
+
+
+# -- categorical -----------------------------------------------------------------
+def categorical_cross_entropy(y_true, y_prob) -> float:
+    r"""Mean over examples of :math:`-\sum_c y_c \log p_c`.
+
+    y_true: integer labels (N,) or one-hot / soft targets (N, C);
+    y_prob: (N, C), each row a distribution (entries in [0, 1]). As Keras does,
+    rows are renormalised to sum to 1 and clipped to [1e-7, 1 - 1e-7].
+    Equals ``tf.keras.losses.CategoricalCrossentropy`` (one-hot) and
+    ``SparseCategoricalCrossentropy`` (labels).
+    """
+    y, p = _categorical_inputs(y_true, y_prob, "y_prob")
+    _check_probabilities(p, "y_prob")
+    p = np.clip(p / p.sum(axis=1, keepdims=True), EPSILON, 1 - EPSILON)
+    return float(-np.mean(np.sum(y * np.log(p), axis=1)))
+
+
+def categorical_cross_entropy_from_logits(y_true, logits) -> float:
+    r"""Mean over examples of :math:`\log\sum_j e^{z_j} - \sum_c y_c z_c` (the cross-entropy of softmax(z)).
+
+    y_true: labels (N,) or one-hot (N, C); logits: (N, C). Shifted by the row
+    maximum, so it never overflows.
+    """
+    y, z = _categorical_inputs(y_true, logits, "logits")
+    shifted = z - z.max(axis=1, keepdims=True)
+    log_sum = np.log(np.sum(np.exp(shifted), axis=1))
+    return float(np.mean(log_sum - np.sum(y * shifted, axis=1)))
+
+
+def categorical_cross_entropy_from_logits_grad(y_true, logits) -> np.ndarray:
+    r"""d cost / d logits :math:`= (\mathrm{softmax}(z) - y) / N`, shape (N, C)."""
+    from .activations import softmax
+
+    y, z = _categorical_inputs(y_true, logits, "logits")
+    return (softmax(z, axis=1) - y) / z.shape[0]
