@@ -46,8 +46,24 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+def _toc_files(entry) -> list[str]:
+    """Every `file:` (and the root) named in _toc.yml, in order."""
+    if isinstance(entry, dict):
+        found = [entry[k] for k in ("root", "file") if k in entry]
+        for value in entry.values():
+            if isinstance(value, (dict, list)):
+                found += _toc_files(value)
+        return found
+    if isinstance(entry, list):
+        return [f for item in entry for f in _toc_files(item)]
+    return []
+
+
 # Pages the table of contents promises (_toc.yml); the site may hold more.
-TOC_PAGES = ["book/intro.html", "book/deep_learning.html", "notebooks/01_activation_functions.html"]
+TOC_PAGES = [f"{name}.html" for name in _toc_files(yaml.safe_load((ROOT / "_toc.yml").read_text()))]
+CHAPTERS = [page for page in TOC_PAGES if page.startswith("notebooks/")]
 CHAPTER_1 = "notebooks/01_activation_functions.html"
 # Sphinx support folders: templates and assets, not pages.
 NOT_PAGES = ("_static/", "_sources/", "_images/")
@@ -138,6 +154,7 @@ class Visit:
     page_errors: list[str] = field(default_factory=list)
     console_errors: list[tuple[str, str]] = field(default_factory=list)  # (text, source URL)
     failed_requests: list[tuple[str, str]] = field(default_factory=list)  # (URL, failure)
+    path: str = ""  # the page, relative to the site root
 
 
 def is_local(url: str, base: str) -> bool:
@@ -299,52 +316,58 @@ def test_every_page_loads_cleanly(site, server, browser):
             visit.page.wait_for_url(server + target)
 
 
-@pytest.fixture(scope="module")
-def chapter1(browser, server):
-    with open_page(browser, server, CHAPTER_1) as visit:
-        assert visit.status == 200, f"{CHAPTER_1}: HTTP status {visit.status}"
+@pytest.fixture(scope="module", params=CHAPTERS)
+def chapter(request, browser, server):
+    with open_page(browser, server, request.param) as visit:
+        assert visit.status == 200, f"{request.param}: HTTP status {visit.status}"
         wait_for_math(visit.page)
+        visit.path = request.param
         yield visit
 
 
-def test_chapter1_static_sliders_swap_the_figure(chapter1, server):
-    page = chapter1.page
-    blocks = page.locator(".dlnotes-explore")
-    assert blocks.count() >= 2, f"expected at least two .dlnotes-explore sliders, found {blocks.count()}"
+def test_chapter1_has_its_sliders():
+    assert CHAPTER_1 in CHAPTERS, f"{CHAPTER_1} is not in _toc.yml"
+    html = (ROOT / "_build" / "html" / CHAPTER_1).read_text()
+    assert html.count('class="dlnotes-explore"') >= 2, "chapter 1 should carry at least two sliders"
 
-    for n in range(2):
+
+def test_static_sliders_swap_the_figure(chapter, server):
+    """Every precomputed slider of the chapter responds: one move shows another frame."""
+    page = chapter.page
+    blocks = page.locator(".dlnotes-explore")
+    name = Path(chapter.path).stem
+    for n in range(blocks.count()):
         block = blocks.nth(n)
         before = visible_frames(block)
-        assert len(before) == 1, f"slider {n + 1}: {len(before)} frames visible before moving, want 1"
+        assert len(before) == 1, f"{name} slider {n + 1}: {len(before)} frames visible before moving, want 1"
         readout = block.locator("output").first
         old_text = readout.inner_text()
         slider = block.locator('input[type="range"]').first
         labels = json.loads(slider.get_attribute("data-labels"))
 
         old, new, key = move_slider(page, block)
-        assert new != old, f"slider {n + 1}: pressing {key} did not change the range value ({old})"
+        assert new != old, f"{name} slider {n + 1}: pressing {key} did not change the range value ({old})"
 
         after = visible_frames(block)
-        assert len(after) == 1, f"slider {n + 1}: {len(after)} frames visible after {key}, want exactly 1"
+        assert len(after) == 1, f"{name} slider {n + 1}: {len(after)} frames visible after {key}, want 1"
         assert after[0]["key"] == str(new), (
-            f"slider {n + 1}: after moving {old} -> {new} the visible frame is data-key={after[0]['key']}; "
-            "the oninput handler did not run or picked the wrong frame"
+            f"{name} slider {n + 1}: after moving {old} -> {new} the visible frame is "
+            f"data-key={after[0]['key']}; the oninput handler did not run or picked the wrong frame"
         )
-        assert after[0]["key"] != before[0]["key"], f"slider {n + 1}: the same frame is still shown"
-        assert after[0]["src"] != before[0]["src"], f"slider {n + 1}: the new frame has the same image data"
+        assert after[0]["key"] != before[0]["key"], f"{name} slider {n + 1}: the same frame is still shown"
+        assert after[0]["src"] != before[0]["src"], f"{name} slider {n + 1}: the new frame has the same image"
         assert readout.inner_text() == labels[new] != old_text, (
-            f"slider {n + 1}: read-out shows {readout.inner_text()!r} (was {old_text!r}), "
+            f"{name} slider {n + 1}: read-out shows {readout.inner_text()!r} (was {old_text!r}), "
             f"want the new grid value {labels[new]!r}"
         )
-        errors = own_errors(chapter1, server)
-        assert not errors, f"slider {n + 1}: errors on the page after moving it: {errors}"
+        errors = own_errors(chapter, server)
+        assert not errors, f"{name} slider {n + 1}: errors on the page after moving it: {errors}"
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        block.screenshot(path=str(SCREENSHOTS / f"{name}-slider-{n + 1}-moved.png"))
 
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    blocks.first.screenshot(path=str(SCREENSHOTS / "chapter1-slider-moved.png"))
 
-
-def test_chapter1_has_no_live_widget_remnants(chapter1):
-    page = chapter1.page
+def test_no_live_widget_remnants(chapter):
+    page = chapter.page
     html = page.content()
     widget_views = page.locator('script[type="application/vnd.jupyter.widget-view+json"]').count()
     assert widget_views == 0, (
@@ -356,13 +379,14 @@ def test_chapter1_has_no_live_widget_remnants(chapter1):
     assert not widget_js, f"widget/require.js scripts on the page: {widget_js}"
 
 
-def test_no_colab_button_without_repository_url(chapter1):
+def test_colab_button_follows_the_repository_setting(chapter):
     config = yaml.safe_load((ROOT / "_config.yml").read_text()) or {}
     url = str((config.get("repository") or {}).get("url") or "").strip()
+    links = chapter.page.locator('a[href*="colab.research.google.com"]')
     if url:
-        pytest.skip(f"repository.url is set ({url}); this test covers the empty case")
-    links = chapter1.page.locator('a[href*="colab.research.google.com"]')
-    assert links.count() == 0, (
-        f"repository.url is empty, yet chapter 1 has {links.count()} Colab link(s): "
-        f"{links.first.get_attribute('href')}"
-    )
+        assert links.count() >= 1, f"repository.url is {url!r} but {chapter.path} has no Colab button"
+    else:
+        assert links.count() == 0, (
+            f"repository.url is empty, yet {chapter.path} has {links.count()} Colab link(s): "
+            f"{links.first.get_attribute('href')}"
+        )

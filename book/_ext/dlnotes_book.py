@@ -54,6 +54,7 @@ def colab_cell_source(url: str) -> str:
 def _colab_cell(url: str) -> dict:
     return {
         "cell_type": "code",
+        "id": "colab-install",
         "execution_count": None,
         "metadata": {"tags": ["remove-cell"]},
         "outputs": [],
@@ -89,6 +90,7 @@ def sync(root: Path = ROOT) -> list[str]:
             if "".join(cells[0]["source"]) == colab_cell_source(url):
                 continue
             cell["execution_count"] = cells[0].get("execution_count")
+            cell["id"] = cells[0].get("id", cell["id"])
             cells[0] = cell
         else:
             cells.insert(0, cell)
