@@ -34,7 +34,9 @@ def test_the_package_functions_pass(exercise, fn):
 
 
 def test_every_exercise_is_listed():
-    assert set(available()) == {"sigmoid", "relu_grad", "softmax", "binary_cross_entropy", "gradient_step"}
+    assert set(available()) == {
+        "sigmoid", "relu_grad", "softmax", "binary_cross_entropy", "gradient_step", "forward_pass", "output_grad",
+    }
 
 
 def test_naive_sigmoid_fails_only_on_overflow():
@@ -120,3 +122,20 @@ def test_gradient_step_exercise():
     assert not no_mean.passed and "new_w: at index 0 you returned" in text(no_mean)
     single = check("gradient_step", lambda w, b, X, y, lr: w)
     assert "return a pair (new_w, new_b)" in text(single)
+
+
+def test_forward_pass_exercise():
+    def forward(X, W1, b1, W2, b2):
+        return dlnotes.softmax(dlnotes.relu(X @ W1 + b1) @ W2 + b2, axis=1)
+
+    assert check("forward_pass", forward).passed
+    no_bias = check("forward_pass", lambda X, W1, b1, W2, b2: dlnotes.softmax(dlnotes.relu(X @ W1) @ W2, axis=1))
+    assert not no_bias.passed and "matches on a batch" in text(no_bias)
+    wrong_axis = check("forward_pass", lambda X, W1, b1, W2, b2: dlnotes.softmax(dlnotes.relu(X @ W1 + b1) @ W2 + b2, axis=0))
+    assert not wrong_axis.passed
+
+
+def test_output_grad_exercise():
+    assert check("output_grad", lambda P, y: (P - np.eye(P.shape[1])[y]) / len(y)).passed
+    summed = check("output_grad", lambda P, y: P - np.eye(P.shape[1])[y])
+    assert not summed.passed and "divide by N" in text(summed)

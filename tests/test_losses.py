@@ -463,3 +463,19 @@ def test_categorical_cross_entropy_renormalises_rows_like_keras(tf, rng):
     assert_close("cce unnormalised rows", L.categorical_cross_entropy(y, p), want, **TOL[np.float64])
     assert_close("cce unnormalised rows = normalised", L.categorical_cross_entropy(y, p),
                  L.categorical_cross_entropy(y, p / p.sum(axis=1, keepdims=True)), rtol=1e-14, atol=0)
+
+
+def test_logit_gradient_keeps_the_logits_dtype():
+    from dlnotes.losses import binary_cross_entropy_from_logits_grad
+
+    grad = binary_cross_entropy_from_logits_grad(np.array([0, 1]), np.array([0.5, -1.0], dtype=np.float32))
+    assert grad.dtype == np.float32
+
+
+def test_error_messages_print_plain_numbers():
+    from dlnotes.losses import binary_cross_entropy
+
+    with pytest.raises(ValueError, match=r"got 1\.5$"):
+        binary_cross_entropy([1.5, 0.0], [0.5, 0.5])
+    with pytest.raises(ValueError, match=r"got 1\.2$"):
+        binary_cross_entropy([1.0, 0.0], [1.2, 0.5])

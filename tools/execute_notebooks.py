@@ -1,7 +1,8 @@
 """Execute notebooks in place, top to bottom, each in a fresh kernel (``make execute``).
 
 The kernel is the Python of this environment (like nbval's --nbval-current-env),
-whatever kernelspecs the machine has. Widget state is dropped from the saved
+whatever kernelspecs the machine has. stderr outputs (TensorFlow's
+logs) are dropped, and so is widget state from the saved
 notebook: the web book shows dlnotes.explore's precomputed HTML, never a saved
 widget (which would need the ipywidgets scripts from a CDN).
 
@@ -42,6 +43,9 @@ def execute(path: Path, timeout: int = 900) -> float:
     client.execute()
     elapsed = time.perf_counter() - start
     nb.metadata.pop("widgets", None)
+    for cell in nb.cells:  # TensorFlow's logs: not part of the chapter, and not compared by nbval
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stderr")]
     nbformat.write(nb, path)
     return elapsed
 

@@ -76,6 +76,8 @@ class Node:
     def __pow__(self, exponent):
         if isinstance(exponent, bool) or not isinstance(exponent, numbers.Real):
             raise TypeError(f"exponent must be a number (not a Node), got {exponent!r}")
+        if exponent == 0:  # x ** 0 is the constant 1
+            return Node(1.0, op="**0", parents=((self, 0.0),))
         if self.value == 0 and exponent < 1:
             raise ValueError(f"cannot differentiate 0 ** {exponent}")
         value = self.value**exponent
@@ -96,7 +98,10 @@ class Node:
         return _node(other) / self
 
     def exp(self):
-        value = math.exp(self.value)
+        try:
+            value = math.exp(self.value)
+        except OverflowError:
+            raise OverflowError(f"exp({self.value:g}) overflows a float ({self!r})") from None
         return Node(value, op="exp", parents=((self, value),))
 
     def log(self):

@@ -26,33 +26,16 @@ from . import losses
 from ._validate import features, positive_int, positive_number
 from .activations import sigmoid, softmax
 from .initializers import get_initializer
+from .optim import DivergenceError, check_diverged
 
-DIVERGENCE_FACTOR = 10.0
-
-
-class DivergenceError(RuntimeError):
-    """Training diverged. ``epoch``, ``lr`` and ``history`` tell when and how."""
-
-    def __init__(self, message: str, epoch: int, lr: float, history: dict):
-        super().__init__(message)
-        self.epoch, self.lr, self.history = epoch, lr, history
-
-
-def _check_diverged(cost: float, first: float, epoch: int, lr: float, history: dict) -> None:
-    if not np.isfinite(cost) or cost > DIVERGENCE_FACTOR * max(first, 1e-12):
-        raise DivergenceError(
-            f"training diverged at epoch {epoch} with learning rate lr={lr:g}: the cost went from "
-            f"{first:.4g} to {cost:.4g}; try a smaller learning rate",
-            epoch, lr, history,
-        )
-
+__all__ = ["DivergenceError", "LogisticRegression", "SoftmaxRegression", "fit_logistic_loop"]
 
 def _binary_labels(y, n: int) -> np.ndarray:
     y = np.asarray(y)
     if y.shape != (n,):
         raise ValueError(f"y must have shape ({n},), one label per row of X, got {y.shape}")
     if not np.all(np.isin(y, (0, 1))):
-        bad = y[~np.isin(y, (0, 1))][0]
+        bad = y[~np.isin(y, (0, 1))][0].item()
         raise ValueError(f"binary labels y must be 0 or 1, got {bad!r}")
     return y.astype(np.float64)
 
@@ -69,7 +52,10 @@ def fit_logistic_loop(x1, x2, y, lr: float, epochs: int, rng: np.random.Generato
     and it writes ``(1-y)`` where it means ``(1-y[i])``.
 
     Returns (w1, w2, b, costs), costs holding the cost of each epoch (before
-    its update). Same numbers as :class:`LogisticRegression` from the same rng.
+    its update). From the same rng the weights equal those of
+    :class:`LogisticRegression`; the costs do too while every probability
+    stays inside [1e-7, 1 - 1e-7] (|z| < 16), since the loop clips a before
+    taking its log and the class computes the cost from the logits.
     """
     lr = positive_number(lr, "lr")
     epochs = positive_int(epochs, "epochs")
@@ -86,8 +72,8 @@ def fit_logistic_loop(x1, x2, y, lr: float, epochs: int, rng: np.random.Generato
         for i in range(m):
             z = w1 * x1[i] + w2 * x2[i] + b
             a = float(sigmoid(z))
-            a = min(max(a, losses.EPSILON), 1 - losses.EPSILON)  # log(0) guard, as in the losses module
-            J += -(y[i] * np.log(a) + (1 - y[i]) * np.log(1 - a))
+            a_log = min(max(a, losses.EPSILON), 1 - losses.EPSILON)  # log(0) guard, as in dlnotes.losses
+            J += -(y[i] * np.log(a_log) + (1 - y[i]) * np.log(1 - a_log))
             dw1 += (a - y[i]) * x1[i]
             dw2 += (a - y[i]) * x2[i]
             db += a - y[i]
@@ -126,16 +112,16 @@ class _GradientDescentModel:
         self.W, self.b = self._initial_params(X.shape[1])
         self.history = {"cost": []}
         first = None
-        for epoch in range(1, self.epochs + 1):
+        for done in range(self.epochs):  # `done` epochs completed so far
             cost, dW, db = self.gradients(X, y)
             self.history["cost"].append(cost)
             first = cost if first is None else first
-            _check_diverged(cost, first, epoch, self.lr, self.history)
+            check_diverged(cost, first, done, self.lr, self.history)
             self.W = self.W - self.lr * dW
             self.b = self.b - self.lr * db
         cost = self.cost(X, y)
         self.history["cost"].append(cost)
-        _check_diverged(cost, first, self.epochs + 1, self.lr, self.history)
+        check_diverged(cost, first, self.epochs, self.lr, self.history)
         return self
 
     def score(self, X, y) -> float:
@@ -191,7 +177,8 @@ class SoftmaxRegression(_GradientDescentModel):
     def __init__(self, lr: float = 0.1, epochs: int = 100, init: str = "xavier_normal",
                  rng: np.random.Generator | None = None, n_classes: int | None = None):
         super().__init__(lr, epochs, init, rng)
-        self.n_classes = None if n_classes is None else positive_int(n_classes, "n_classes")
+        self._n_classes_given = None if n_classes is None else positive_int(n_classes, "n_classes")
+        self.n_classes = self._n_classes_given  # set from the labels at each fit unless given
 
     def _labels(self, y, n):
         y = np.asarray(y)
@@ -199,7 +186,7 @@ class SoftmaxRegression(_GradientDescentModel):
             raise ValueError(f"y must have shape ({n},), one label per row of X, got {y.shape}")
         if y.dtype.kind not in "iu":
             raise TypeError(f"class labels y must be integers, got dtype {y.dtype}")
-        c = self.n_classes or int(y.max()) + 1
+        c = self._n_classes_given or int(y.max()) + 1
         if y.min() < 0 or y.max() >= c:
             raise ValueError(f"labels must lie in 0..{c - 1}, got {int(y.min())}..{int(y.max())}")
         if c < 2:

@@ -9,8 +9,11 @@ Two families, with Keras' conventions so that each equals ``tf.keras.losses``:
 * from logits (``logits``, the pre-activation): computed without ever
   forming the probability, exactly and stably for any logit.
 
-Each cost has a ``*_grad`` partner: the gradient of the cost with respect to
-its second argument, already divided by N.
+``binary_cross_entropy``, ``binary_cross_entropy_from_logits`` and
+``categorical_cross_entropy_from_logits`` have ``*_grad`` partners: the
+gradient of the cost with respect to the second argument, already divided
+by N. (Softmax models differentiate from the logits, so the probability form
+of the categorical cost has none.)
 
 Labels: binary ``y_true`` holds numbers in [0, 1] (0/1 labels, or soft
 labels); categorical ``y_true`` is either integer class labels of shape (N,)
@@ -41,14 +44,14 @@ def _binary_inputs(y_true, second, name: str) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError("y_true is empty: the mean loss of zero examples is undefined")
     bad = ~((y >= 0) & (y <= 1))
     if bad.any():
-        raise ValueError(f"binary labels y_true must lie in [0, 1], got {y[bad].flat[0]!r}")
+        raise ValueError(f"binary labels y_true must lie in [0, 1], got {y[bad].flat[0].item()!r}")
     return y.astype(np.result_type(y, second), copy=False), second
 
 
 def _check_probabilities(p: np.ndarray, name: str) -> None:
     bad = ~((p >= 0) & (p <= 1))
     if bad.any():
-        raise ValueError(f"{name} must hold probabilities in [0, 1], got {p[bad].flat[0]!r}")
+        raise ValueError(f"{name} must hold probabilities in [0, 1], got {p[bad].flat[0].item()!r}")
 
 
 def _categorical_inputs(y_true, second, name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -123,7 +126,7 @@ def binary_cross_entropy_from_logits_grad(y_true, logits) -> np.ndarray:
     from .activations import sigmoid
 
     y, z = _binary_inputs(y_true, logits, "logits")
-    return (sigmoid(z) - y) / y.size
+    return ((sigmoid(z) - y) / y.size).astype(z.dtype, copy=False)
 
 
 # -- categorical -----------------------------------------------------------------

@@ -1,0 +1,85 @@
+"""Gradient diagnostics: finite differences and per-layer statistics.
+
+* :func:`numerical_gradient` and :func:`rel_error`: the gradient check used
+  everywhere in the book (centred differences, float64).
+* :func:`layer_gradient_norms` and :func:`layer_activation_stats`: numbers per
+  layer, in layer order, for the notebooks to print and plot.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from ._validate import positive_number
+from .activations import get_activation
+
+
+def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    """Centred finite differences: (f(x + eps e_i) - f(x - eps e_i)) / (2 eps) for every entry i.
+
+    f: a function of the array x returning a number; x: any shape, float64,
+    changed in place during the evaluation and restored afterwards.
+    Returns an array shaped like x. Error O(eps^2); eps = 1e-6 suits float64.
+    """
+    eps = positive_number(eps, "eps")
+    if not isinstance(x, np.ndarray) or x.dtype != np.float64:
+        raise TypeError(f"x must be a float64 numpy array (it is perturbed in place), got {type(x).__name__}"
+                        + (f" of dtype {x.dtype}" if isinstance(x, np.ndarray) else ""))
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + eps
+        up = float(f(x))
+        x[i] = old - eps
+        down = float(f(x))
+        x[i] = old
+        grad[i] = (up - down) / (2 * eps)
+    return grad
+
+
+def rel_error(a, b) -> float:
+    """max |a - b| / max(|a| + |b|): a scale-free distance between two gradients.
+
+    Below about 1e-7 in float64 means the two agree to rounding; the
+    denominator is the largest magnitude, so entries near zero do not blow it up.
+    """
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.shape != b.shape:
+        raise ValueError(f"rel_error needs arrays of the same shape, got {a.shape} and {b.shape}")
+    scale = np.max(np.abs(a) + np.abs(b)) if a.size else 0.0
+    return float(np.max(np.abs(a - b)) / scale) if scale > 0 else 0.0
+
+
+def _layer_numbers(keys, prefix: str) -> list[int]:
+    numbers = sorted(int(k[len(prefix):]) for k in keys if k.startswith(prefix) and k[len(prefix):].isdigit())
+    if numbers != list(range(1, len(numbers) + 1)):
+        raise ValueError(f"expected {prefix}1, {prefix}2, ... in layer order without gaps, got {sorted(keys)}")
+    return numbers
+
+
+def layer_gradient_norms(grads: dict) -> dict[int, float]:
+    """{layer l: ||dW_l||} (Frobenius norm of each weight gradient), layers in order 1..L."""
+    return {l: float(np.linalg.norm(grads[f"dW{l}"])) for l in _layer_numbers(grads, "dW")}
+
+
+def layer_activation_stats(cache: dict, threshold: float = 0.1) -> dict[int, dict[str, float]]:
+    """Statistics of every hidden layer's activations in a forward-pass cache (``dlnotes.mlp.forward``).
+
+    For each hidden layer l (1..L-1): the mean and standard deviation of A_l,
+    and ``saturated``: the fraction of units whose activation derivative is
+    below ``threshold`` times its largest value (1 for tanh, 0.25 for
+    sigmoid; for ReLU this counts the inactive units).
+    """
+    _, grad = get_activation(cache["activation"])
+    peak = {"sigmoid": 0.25}.get(cache["activation"], 1.0)
+    stats = {}
+    for l in range(1, cache["L"]):
+        A, Z = cache[f"A{l}"], cache[f"Z{l}"]
+        stats[l] = {
+            "mean": float(A.mean()),
+            "std": float(A.std()),
+            "saturated": float(np.mean(grad(Z) < threshold * peak)),
+        }
+    return stats

@@ -1,0 +1,102 @@
+"""Parameter updates for gradient descent, and the divergence guard.
+
+Update rules, for a weight W with gradient g = dJ/dW and learning rate lr:
+
+* plain gradient descent:  W <- W - lr * g
+* momentum (Keras' SGD convention, velocity v starting at 0):
+  v <- momentum * v - lr * g,   W <- W + v
+* L2 regularisation with strength l2 adds (l2 / 2) * ||W||^2 to the cost of
+  each weight matrix (never the biases), so its gradient gains l2 * W:
+  g <- g + l2 * W
+
+Parameters and gradients are dicts: ``params["W1"]`` pairs with ``grads["dW1"]``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validate import positive_number, real_scalar
+
+DIVERGENCE_FACTOR = 10.0
+
+
+class DivergenceError(RuntimeError):
+    """Training diverged. ``epoch``, ``lr`` and ``history`` tell when and how."""
+
+    def __init__(self, message: str, epoch: int, lr: float, history: dict):
+        super().__init__(message)
+        self.epoch, self.lr, self.history = epoch, lr, history
+
+
+def check_diverged(cost: float, first: float, epoch: int, lr: float, history: dict) -> None:
+    """Raise :class:`DivergenceError` if ``cost`` is not finite or above 10 times ``first``.
+
+    ``cost`` is the cost after ``epoch`` completed epochs (0: before training);
+    ``first`` is the cost training started from. A cost ten times higher means
+    the steps are throwing the parameters away from the minimum.
+    """
+    if epoch == 0 and not np.isfinite(cost):
+        raise DivergenceError(
+            f"the cost is {cost} before training starts (learning rate lr={lr:g}); "
+            "check the scale of the inputs and the initial weights",
+            epoch, lr, history,
+        )
+    if not np.isfinite(cost) or cost > DIVERGENCE_FACTOR * max(first, 1e-12):
+        raise DivergenceError(
+            f"training diverged in epoch {epoch} with learning rate lr={lr:g}: the cost went from "
+            f"{first:.4g} to {cost:.4g}; try a smaller learning rate",
+            epoch, lr, history,
+        )
+
+
+def check_momentum(momentum) -> float:
+    momentum = real_scalar(momentum, "momentum")
+    if not 0 <= momentum < 1:
+        raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
+    return momentum
+
+
+def check_l2(l2) -> float:
+    l2 = real_scalar(l2, "l2")
+    if l2 < 0:
+        raise ValueError(f"l2 must be >= 0, got {l2!r}")
+    return l2
+
+
+def add_l2(params: dict, grads: dict, l2: float) -> dict:
+    """Return grads with ``l2 * W`` added to every weight gradient ``dW*`` (biases untouched)."""
+    if l2 == 0:
+        return grads
+    return {k: g + l2 * params[k[1:]] if k.startswith("dW") else g for k, g in grads.items()}
+
+
+def l2_penalty(params: dict, l2: float) -> float:
+    """(l2 / 2) * sum of the squared entries of every weight matrix W*."""
+    return 0.5 * l2 * sum(float(np.sum(v**2)) for k, v in params.items() if k.startswith("W"))
+
+
+class SGD:
+    """Gradient descent with optional momentum, updating a params dict in place.
+
+    lr > 0; momentum in [0, 1). ``step(params, grads)`` applies one update;
+    the velocities live on the optimiser, one per parameter.
+    """
+
+    def __init__(self, lr: float, momentum: float = 0.0):
+        self.lr = positive_number(lr, "lr")
+        self.momentum = check_momentum(momentum)
+        self.velocity: dict[str, np.ndarray] = {}
+
+    def step(self, params: dict, grads: dict) -> dict:
+        for name in params:
+            g = grads["d" + name]
+            if g.shape != np.shape(params[name]):
+                raise ValueError(f"gradient d{name} has shape {g.shape}, but {name} has {np.shape(params[name])}")
+            if self.momentum:
+                v = self.momentum * self.velocity.get(name, 0.0) - self.lr * g
+                self.velocity[name] = v
+                params[name] = params[name] + v
+            else:
+                params[name] = params[name] - self.lr * g
+        return params

@@ -1,0 +1,309 @@
+"""Tests for dlnotes.graph: the scalar computational graph and its drawing.
+
+The logistic unit z = w1 x1 + w2 x2 + b, a = sigmoid(z),
+L = -(y log a + (1 - y) log(1 - a)) is checked three ways: against the closed
+forms (dz = a - y, dw_i = x_i dz, db = dz), against tf.GradientTape on the
+same computation in float64, and, op by op, against centred finite
+differences of the node's value.
+"""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from conftest import assert_close, numerical_grad, rel_error  # noqa: E402
+
+from dlnotes.graph import Node, draw, topological_order  # noqa: E402
+
+FD_TOL = 1e-6
+
+
+def logistic_unit(w1, w2, b, x1, x2, y):
+    """Build the logistic unit's graph from plain numbers; returns the nodes by name."""
+    n = {k: Node(v, k) for k, v in dict(w1=w1, w2=w2, b=b, x1=x1, x2=x2, y=y).items()}
+    z = n["w1"] * n["x1"] + n["w2"] * n["x2"] + n["b"]
+    a = z.sigmoid()
+    L = -(n["y"] * a.log() + (1 - n["y"]) * (1 - a).log())
+    n.update(z=z, a=a, L=L)
+    return n
+
+
+def random_unit_values(rng) -> dict:
+    w1, w2, b = rng.normal(0, 1.0, 3)
+    x1, x2 = rng.normal(0, 2.0, 2)
+    return dict(w1=w1, w2=w2, b=b, x1=x1, x2=x2, y=float(rng.integers(0, 2)))
+
+
+@pytest.fixture
+def close_figures():
+    yield
+    plt.close("all")
+
+
+# ------------------------------------------------------------ logistic unit
+
+
+@pytest.mark.parametrize("trial", range(4))
+def test_logistic_unit_gradients_match_closed_forms(rng, trial):
+    v = random_unit_values(rng)
+    if trial == 3:
+        v["y"] = 0.3  # a soft label: the closed forms still hold
+    n = logistic_unit(**v)
+    n["L"].backward()
+    a = 1 / (1 + math.exp(-(v["w1"] * v["x1"] + v["w2"] * v["x2"] + v["b"])))
+    dz = a - v["y"]
+    assert_close("a", n["a"].value, a, rtol=1e-14, atol=0)
+    assert_close("L", n["L"].value, -(v["y"] * math.log(a) + (1 - v["y"]) * math.log(1 - a)), rtol=1e-13, atol=0)
+    assert_close("dL/dz = a - y", n["z"].grad, dz, rtol=1e-12, atol=1e-15)
+    assert_close("dL/dw1 = x1 dz", n["w1"].grad, v["x1"] * dz, rtol=1e-12, atol=1e-15)
+    assert_close("dL/dw2 = x2 dz", n["w2"].grad, v["x2"] * dz, rtol=1e-12, atol=1e-15)
+    assert_close("dL/db = dz", n["b"].grad, dz, rtol=1e-12, atol=1e-15)
+    assert_close("dL/dx1 = w1 dz", n["x1"].grad, v["w1"] * dz, rtol=1e-12, atol=1e-15)
+    assert n["L"].grad == 1.0
+
+
+@pytest.mark.parametrize("trial", range(3))
+def test_logistic_unit_gradients_match_tensorflow(tf, rng, trial):
+    v = random_unit_values(rng)
+    n = logistic_unit(**v)
+    n["L"].backward()
+    t = {k: tf.Variable(val, dtype=tf.float64) for k, val in v.items()}
+    with tf.GradientTape() as tape:
+        z = t["w1"] * t["x1"] + t["w2"] * t["x2"] + t["b"]
+        a = tf.sigmoid(z)
+        L = -(t["y"] * tf.math.log(a) + (1 - t["y"]) * tf.math.log(1 - a))
+    names = ["w1", "w2", "b", "x1", "x2", "y"]
+    grads = tape.gradient(L, [t[k] for k in names])
+    assert_close("L vs tf", n["L"].value, L.numpy(), rtol=1e-13, atol=0)
+    for k, g in zip(names, grads):
+        assert_close(f"dL/d{k} vs tf", n[k].grad, g.numpy(), rtol=1e-12, atol=1e-15)
+
+
+def test_logistic_unit_gradients_match_finite_differences(rng):
+    v = random_unit_values(rng)
+    names = ["w1", "w2", "b", "x1", "x2"]
+    n = logistic_unit(**v)
+    n["L"].backward()
+
+    def loss(params):
+        return logistic_unit(**dict(v, **dict(zip(names, params))))["L"].value
+
+    p = np.array([v[k] for k in names])
+    got = np.array([n[k].grad for k in names])
+    err = rel_error(got, numerical_grad(loss, p))
+    assert err < FD_TOL, f"logistic unit grads vs finite differences: rel error {err:.2e}"
+
+
+# ---------------------------------------------------------- op by op
+
+
+# name, builder (Nodes -> Node), input values (float64, away from kinks and poles)
+OPS = [
+    ("a + b", lambda a, b: a + b, [0.7, -1.3]),
+    ("a - b", lambda a, b: a - b, [0.7, -1.3]),
+    ("a * b", lambda a, b: a * b, [0.7, -1.3]),
+    ("a / b", lambda a, b: a / b, [0.7, -1.3]),
+    ("a ** 3", lambda a: a**3, [-1.4]),
+    ("a ** 2 (negative base)", lambda a: a**2, [-0.6]),
+    ("a ** -1.5", lambda a: a**-1.5, [1.7]),
+    ("a ** 0.5", lambda a: a**0.5, [2.3]),
+    ("a.exp()", lambda a: a.exp(), [0.9]),
+    ("a.log()", lambda a: a.log(), [0.35]),
+    ("a.sigmoid()", lambda a: a.sigmoid(), [0.8]),
+    ("a.sigmoid() (negative)", lambda a: a.sigmoid(), [-3.1]),
+    ("-a", lambda a: -a, [1.9]),
+    ("a + 2.5", lambda a: a + 2.5, [0.4]),
+    ("a - 2.5", lambda a: a - 2.5, [0.4]),
+    ("a * 2.5", lambda a: a * 2.5, [0.4]),
+    ("a / 2.5", lambda a: a / 2.5, [0.4]),
+    ("2.5 + a (radd)", lambda a: 2.5 + a, [0.4]),
+    ("2.5 - a (rsub)", lambda a: 2.5 - a, [0.4]),
+    ("2.5 * a (rmul)", lambda a: 2.5 * a, [0.4]),
+    ("2.5 / a (rtruediv)", lambda a: 2.5 / a, [0.4]),
+    ("3 - a (int)", lambda a: 3 - a, [0.4]),
+    ("x * x (used twice)", lambda x: x * x, [-1.7]),
+    ("x / x", lambda x: x / x, [1.3]),
+    ("x * x * x + x", lambda x: x * x * x + x, [0.8]),
+    ("(a * b + a).sigmoid() * b", lambda a, b: (a * b + a).sigmoid() * b, [0.6, -0.9]),
+    ("(a - b) ** 2 / (1 + b.exp())", lambda a, b: (a - b) ** 2 / (1 + b.exp()), [1.2, 0.3]),
+    ("(a.log() - a) * a", lambda a: (a.log() - a) * a, [2.2]),
+]
+
+
+@pytest.mark.parametrize("name, build, values", OPS, ids=[o[0] for o in OPS])
+def test_each_op_matches_finite_differences(name, build, values):
+    nodes = [Node(v, f"in{i}") for i, v in enumerate(values)]
+    out = build(*nodes)
+    out.backward()
+    got = np.array([n.grad for n in nodes])
+    num = numerical_grad(lambda x: build(*[Node(float(v)) for v in x]).value, np.array(values, dtype=np.float64))
+    err = rel_error(got, num)
+    assert err < FD_TOL, f"{name}: grads {got} vs finite differences {num}, rel error {err:.2e}"
+    assert np.all(got != 0) or name == "x / x", f"{name}: a zero gradient proves nothing"
+
+
+def test_each_op_value():
+    a, b = Node(0.7), Node(-1.3)
+    for got, want in [
+        ((a + b).value, 0.7 - 1.3), ((a - b).value, 0.7 + 1.3), ((a * b).value, 0.7 * -1.3),
+        ((a / b).value, 0.7 / -1.3), ((a**3).value, 0.7**3), (a.exp().value, math.exp(0.7)),
+        (a.log().value, math.log(0.7)), (b.sigmoid().value, 1 / (1 + math.exp(1.3))),
+        ((2 - a).value, 1.3), ((2 / a).value, 2 / 0.7), ((-a).value, -0.7),
+    ]:
+        assert got == pytest.approx(want, rel=1e-15)
+
+
+def test_node_used_twice_accumulates(rng):
+    x = Node(float(rng.normal()) + 2.0, "x")
+    y = x * x
+    y.backward()
+    assert_close("d(x*x)/dx = 2x", x.grad, 2 * x.value, rtol=1e-15, atol=0)
+    z = x + x + x
+    z.backward()
+    assert x.grad == 3.0
+
+
+def test_sigmoid_is_stable_for_large_inputs():
+    for v, want_value in [(800.0, 1.0), (-800.0, 0.0)]:
+        x = Node(v)
+        s = x.sigmoid()
+        s.backward()
+        assert s.value == want_value and x.grad == 0.0
+
+
+# ---------------------------------------------------------------- backward
+
+
+def test_backward_twice_gives_the_same_gradients(rng):
+    n = logistic_unit(**random_unit_values(rng))
+    n["L"].backward()
+    first = {k: node.grad for k, node in n.items()}
+    n["L"].backward()
+    second = {k: node.grad for k, node in n.items()}
+    assert first == second, "backward accumulated into the previous gradients"
+    assert all(first[k] != 0 for k in ("w1", "w2", "b", "z", "a"))
+
+
+def test_backward_from_an_inner_node_resets_its_subgraph(rng):
+    n = logistic_unit(**random_unit_values(rng))
+    n["L"].backward()
+    n["z"].backward()  # now d z / d w1 = x1, whatever L.backward() left behind
+    assert n["w1"].grad == n["x1"].value and n["b"].grad == 1.0 and n["z"].grad == 1.0
+
+
+def test_topological_order_visits_each_node_once_inputs_first(rng):
+    n = logistic_unit(**random_unit_values(rng))
+    order = topological_order(n["L"])
+    ids = [id(node) for node in order]
+    assert len(ids) == len(set(ids)), "a node appears twice"
+    assert order[-1] is n["L"]
+    position = {id(node): i for i, node in enumerate(order)}
+    for node in order:
+        for parent, _ in node.parents:
+            assert position[id(parent)] < position[id(node)], f"{parent!r} comes after its child {node!r}"
+    for k in ("w1", "w2", "b", "x1", "x2", "y", "z", "a"):
+        assert id(n[k]) in position, f"{k} missing from the order"
+    # 6 inputs, 13 operations, 3 lifted constants (the two 1s and the -1 of the negation).
+    assert sum(not node.constant for node in order) == 19
+    assert sum(node.constant for node in order) == 3
+    shared = Node(1.5, "s")
+    out = shared * shared + shared
+    assert len(topological_order(out)) == 3
+
+
+# -------------------------------------------------------------------- draw
+
+
+def _boxes(fig):
+    """The texts in boxes (node labels), leaving out the arrows (empty annotations)."""
+    (ax,) = fig.axes
+    return [t.get_text() for t in ax.texts if t.get_bbox_patch() is not None]
+
+
+def test_draw_shows_one_box_per_node_with_value_and_grad(rng, close_figures):
+    from matplotlib.figure import Figure
+
+    n = logistic_unit(**random_unit_values(rng))
+    n["L"].backward()
+    fig = draw(n["L"])
+    assert isinstance(fig, Figure)
+    boxes = _boxes(fig)
+    shown = [node for node in topological_order(n["L"]) if not node.constant]
+    assert len(boxes) == len(shown) == 19
+    got = sorted(tuple(text.split("\n")[1:]) for text in boxes)
+    want = sorted((f"value {node.value:.4g}", f"grad {node.grad:.4g}") for node in shown)
+    assert got == want
+    heads = [text.split("\n")[0] for text in boxes]
+    for k in ("w1", "x1", "w2", "x2", "b", "y"):
+        assert k in heads, f"input {k} has no box"
+    assert "sigmoid" in heads and "log" in heads
+    assert fig.axes[0].get_title().startswith("computational graph")
+
+
+def test_draw_with_constants_shows_more_boxes(rng, close_figures):
+    n = logistic_unit(**random_unit_values(rng))
+    n["L"].backward()
+    without = _boxes(draw(n["L"]))
+    with_constants = _boxes(draw(n["L"], title="with constants", show_constants=True))
+    assert len(with_constants) == len(topological_order(n["L"])) == 22 > len(without)
+    assert sorted(t.split("\n")[0] for t in with_constants if t not in without) == ["-1", "1", "1"]
+    assert plt.gcf().axes[0].get_title() == "with constants"
+
+
+def test_draw_a_single_node_and_a_shared_node(close_figures):
+    x = Node(2.0, "x")
+    assert len(_boxes(draw(x))) == 1
+    y = x * x
+    y.backward()
+    boxes = _boxes(draw(y))
+    assert len(boxes) == 2 and any("grad 4" in t for t in boxes)
+
+
+# --------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize(
+    "make, exc, pattern",
+    [
+        (lambda: Node("a"), TypeError, r"value must be a real number, got 'a'"),
+        (lambda: Node(None), TypeError, r"value must be a real number"),
+        (lambda: Node(True), TypeError, r"value must be a real number, got True"),
+        (lambda: Node(1 + 2j), TypeError, r"value must be a real number"),
+        (lambda: Node(1.0) / Node(0), ZeroDivisionError, r"division by a node whose value is 0"),
+        (lambda: Node(1.0) / 0, ZeroDivisionError, r"division by a node whose value is 0"),
+        (lambda: 1.0 / Node(0.0), ZeroDivisionError, r"division by a node whose value is 0"),
+        (lambda: Node(-1.0).log(), ValueError, r"log needs a positive value, got -1\.0"),
+        (lambda: Node(0.0).log(), ValueError, r"log needs a positive value, got 0\.0"),
+        (lambda: Node(2.0) ** Node(3.0), TypeError, r"exponent must be a number \(not a Node\)"),
+        (lambda: Node(2.0) ** "3", TypeError, r"exponent must be a number"),
+        (lambda: Node(-8.0) ** (1 / 3), ValueError, r"is not real"),
+        (lambda: Node(0.0) ** 0.5, ValueError, r"cannot differentiate 0 \*\* 0\.5"),
+        (lambda: Node(1.0) + "x", TypeError, r"cannot combine a Node with 'x' of type str"),
+        (lambda: "x" + Node(1.0), TypeError, r"cannot combine a Node with 'x'"),
+        (lambda: Node(1.0) * None, TypeError, r"cannot combine a Node with None"),
+        (lambda: Node(1.0) - [1.0], TypeError, r"cannot combine a Node with \[1\.0\] of type list"),
+        (lambda: Node(1.0) + True, TypeError, r"cannot combine a Node with True"),
+    ],
+)
+def test_bad_input(make, exc, pattern):
+    with pytest.raises(exc, match=pattern):
+        make()
+
+
+def test_power_zero_is_the_constant_one_even_at_zero():
+    x = Node(0.0, "x")
+    y = x**0
+    y.backward()
+    assert y.value == 1.0 and x.grad == 0.0
+
+
+def test_exp_overflow_names_the_node():
+    with pytest.raises(OverflowError, match=r"exp\(1000\) overflows"):
+        Node(1000.0, "big").exp()

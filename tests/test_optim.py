@@ -1,0 +1,206 @@
+"""Tests for dlnotes.optim.
+
+``SGD`` against ``tf.keras.optimizers.SGD`` step by step (plain and with
+momentum, Keras' convention v <- m v - lr g, W <- W + v); the L2 convention
+(a penalty (l2/2)·Σ||W||² whose gradient is l2·W, which is Keras'
+``L2(l2/2)``); the divergence guard; errors that name the bad argument.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import assert_close, numerical_grad, rel_error
+
+from dlnotes import optim
+from dlnotes.optim import SGD, DivergenceError, add_l2, check_diverged, check_l2, check_momentum, l2_penalty
+
+SHAPES = {"W1": (3, 5), "b1": (5,), "W2": (5, 2), "b2": (2,)}
+
+
+def random_params(rng, dtype=np.float64) -> dict:
+    return {k: rng.standard_normal(s).astype(dtype) for k, s in SHAPES.items()}
+
+
+def random_grads(rng, dtype=np.float64) -> dict:
+    return {"d" + k: rng.standard_normal(s).astype(dtype) for k, s in SHAPES.items()}
+
+
+# ------------------------------------------------------- SGD vs Keras
+
+
+# Keras keeps the learning rate in a float32 variable and casts it (and the
+# momentum) to the weight's dtype through float32, so in float64 it steps with
+# float32(lr) and float32(momentum): 0.1 becomes 0.10000000149 and 0.9 becomes
+# 0.89999997616. lr = 0.125 and momentum 0 or 0.5 are exact in both, so those
+# float64 cases are compared tightly; momentum 0.9 is also compared tightly
+# against our SGD given float32(0.9), and within 1e-7 with 0.9 itself.
+@pytest.mark.parametrize(
+    "dtype, lr, tol",
+    [
+        pytest.param(np.float64, 0.125, dict(rtol=1e-13, atol=1e-15), id="float64-lr0.125"),
+        pytest.param(np.float32, 0.1, dict(rtol=1e-6, atol=1e-6), id="float32-lr0.1"),
+    ],
+)
+@pytest.mark.parametrize("momentum", [0.0, 0.5, 0.9])
+def test_sgd_matches_keras_sgd_step_by_step(tf, rng, momentum, dtype, lr, tol):
+    params = random_params(rng, dtype)
+    names = list(params)
+    variables = [tf.Variable(params[k]) for k in names]
+    keras_sgd = tf.keras.optimizers.SGD(learning_rate=lr, momentum=momentum)
+    ours = SGD(lr, momentum)
+    rounded = {k: v.copy() for k, v in params.items()}  # stepped with float32(momentum), Keras' value
+    ours_rounded = SGD(lr, float(np.float32(momentum)))
+    inexact = dtype == np.float64 and float(np.float32(momentum)) != momentum
+    for step in range(1, 6):
+        grads = random_grads(rng, dtype)
+        returned = ours.step(params, grads)
+        ours_rounded.step(rounded, grads)
+        keras_sgd.apply_gradients(zip([tf.constant(grads["d" + k]) for k in names], variables))
+        assert returned is params, "step updates and returns the same dict"
+        for k, v in zip(names, variables):
+            label = f"{k} after step {step} (momentum={momentum})"
+            assert_close(label, rounded[k], v.numpy(), check_dtype=True, **tol)
+            assert_close(label, params[k], v.numpy(), check_dtype=True, **(dict(rtol=1e-7, atol=1e-7) if inexact else tol))
+
+
+def test_sgd_first_momentum_step_is_a_plain_step_then_velocity_accumulates(rng):
+    params, g = random_params(rng), random_grads(rng)
+    start = {k: v.copy() for k, v in params.items()}
+    opt = SGD(0.5, momentum=0.9)
+    opt.step(params, g)
+    for k in params:
+        assert_close(f"{k} first step", params[k], start[k] - 0.5 * g["d" + k], rtol=1e-15, atol=0)
+    opt.step(params, g)  # same gradient again: v = 0.9 * (-0.5 g) - 0.5 g = -0.95 g
+    for k in params:
+        assert_close(f"{k} second step", params[k], start[k] - 0.5 * g["d" + k] - 0.95 * g["d" + k], rtol=1e-14, atol=1e-15)
+
+
+def test_sgd_without_momentum_is_w_minus_lr_g_and_leaves_grads_alone(rng):
+    params, g = random_params(rng), random_grads(rng)
+    start = {k: v.copy() for k, v in params.items()}
+    g_before = {k: v.copy() for k, v in g.items()}
+    SGD(0.3).step(params, g)
+    for k in params:
+        assert_close(f"{k}", params[k], start[k] - 0.3 * g_before["d" + k], rtol=0, atol=0)
+        assert_close(f"d{k} untouched", g["d" + k], g_before["d" + k], rtol=0, atol=0)
+
+
+# -------------------------------------------------------------- L2
+
+
+@pytest.mark.parametrize("l2", [0.0, 1e-3, 0.1, 2.5])
+def test_add_l2_adds_exactly_l2_times_w_to_weight_gradients_only(rng, l2):
+    params, grads = random_params(rng), random_grads(rng)
+    before = {k: v.copy() for k, v in grads.items()}
+    got = add_l2(params, grads, l2)
+    assert sorted(got) == sorted(grads)
+    for k in params:
+        want = before["d" + k] + l2 * params[k] if k.startswith("W") else before["d" + k]
+        assert_close(f"add_l2 d{k} (l2={l2})", got["d" + k], want, rtol=0, atol=0, check_dtype=True)
+        assert_close(f"input d{k} untouched", grads["d" + k], before["d" + k], rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("l2", [0.0, 0.01, 0.7])
+def test_l2_penalty_is_half_l2_sum_of_squares_with_gradient_l2_w(rng, l2):
+    """The convention: penalty = (l2 / 2) * sum over weight matrices of ||W||^2 (biases excluded),
+
+    so that its gradient is exactly l2 * W, the term add_l2 adds (and 0 for biases).
+    """
+    params = random_params(rng)
+    want = 0.5 * l2 * (np.sum(params["W1"] ** 2) + np.sum(params["W2"] ** 2))
+    assert_close("l2_penalty", l2_penalty(params, l2), want, rtol=1e-14, atol=0)
+    assert isinstance(l2_penalty(params, l2), float)
+    zero = {"d" + k: np.zeros_like(v) for k, v in params.items()}
+    for k in params:
+        fd = numerical_grad(lambda x, k=k: l2_penalty({**params, k: x}, l2), params[k])
+        want_grad = l2 * params[k] if k.startswith("W") else np.zeros_like(params[k])
+        if l2 and k.startswith("W"):
+            err = rel_error(fd, want_grad)
+            assert err < 1e-6, f"d penalty / d{k} vs l2 * {k}: rel error {err:.2e}"
+        else:
+            assert_close(f"d penalty / d{k} is 0", fd, want_grad, rtol=0, atol=1e-9)
+        assert_close(f"add_l2 term for {k}", add_l2(params, zero, l2)["d" + k], want_grad, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("l2", [0.01, 0.7])
+def test_l2_penalty_equals_keras_l2_regularizer_of_half_strength(tf, rng, l2):
+    # Keras' L2(l) is l * sum(w^2), without the 1/2: our l2 is Keras' L2(l2 / 2).
+    params = random_params(rng)
+    reg = tf.keras.regularizers.L2(l2 / 2)
+    weights = [tf.Variable(params["W1"]), tf.Variable(params["W2"])]
+    with tf.GradientTape() as tape:
+        keras_penalty = reg(weights[0]) + reg(weights[1])
+    assert_close("l2_penalty vs Keras L2(l2/2)", l2_penalty(params, l2), float(keras_penalty), rtol=1e-6, atol=0)
+    for k, grad in zip(("W1", "W2"), tape.gradient(keras_penalty, weights)):
+        assert_close(f"Keras L2(l2/2) gradient for {k} is l2 * W", grad.numpy(), l2 * params[k], rtol=1e-6, atol=1e-12)
+    assert not np.isclose(float(tf.keras.regularizers.L2(l2)(weights[0])), 0.5 * l2 * np.sum(params["W1"] ** 2))
+
+
+# -------------------------------------------------- divergence guard
+
+
+@pytest.mark.parametrize(
+    "cost, shown",
+    [(float("nan"), "nan"), (float("inf"), "inf"), (float("-inf"), "-inf"), (np.float64("nan"), "nan"), (25.01, "25.01"), (1e6, "1e\\+06")],
+)
+def test_check_diverged_raises_with_epoch_and_lr(cost, shown):
+    history = {"cost": [2.0, cost]}
+    with pytest.raises(DivergenceError, match=rf"epoch 7 with learning rate lr=0\.5: the cost went from 2\.5 to {shown}\b") as info:
+        check_diverged(cost, 2.5, 7, 0.5, history)
+    err = info.value
+    assert isinstance(err, RuntimeError)
+    assert err.epoch == 7 and err.lr == 0.5 and err.history is history
+
+
+@pytest.mark.parametrize("cost", [0.0, 1e-9, 2.5, 24.99, 25.0])
+def test_check_diverged_passes_up_to_ten_times_the_first_cost(cost):
+    assert optim.DIVERGENCE_FACTOR == 10.0
+    assert check_diverged(cost, 2.5, 3, 0.1, {}) is None
+
+
+def test_check_diverged_when_training_started_at_zero_cost():
+    check_diverged(0.0, 0.0, 1, 0.1, {})
+    with pytest.raises(DivergenceError, match=r"epoch 2 .*lr=0\.1"):
+        check_diverged(1e-3, 0.0, 2, 0.1, {})
+
+
+# ---------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize(
+    "call, exc, pattern",
+    [
+        pytest.param(lambda: SGD(0), ValueError, r"lr must be a positive number, got 0", id="lr-0"),
+        pytest.param(lambda: SGD(-0.1), ValueError, r"lr must be a positive number, got -0\.1", id="lr-negative"),
+        pytest.param(lambda: SGD(float("inf")), ValueError, r"lr must be finite, got inf", id="lr-inf"),
+        pytest.param(lambda: SGD("0.1"), TypeError, r"lr must be a real number, got '0\.1'", id="lr-string"),
+        pytest.param(lambda: SGD(0.1, momentum=1.0), ValueError, r"momentum must be in \[0, 1\), got 1\.0", id="momentum-1"),
+        pytest.param(lambda: SGD(0.1, momentum=-0.1), ValueError, r"momentum must be in \[0, 1\), got -0\.1", id="momentum--0.1"),
+        pytest.param(lambda: SGD(0.1, momentum="0.9"), TypeError, r"momentum must be a real number, got '0\.9'", id="momentum-string"),
+        pytest.param(lambda: SGD(0.1, momentum=True), TypeError, r"momentum must be a real number, got True", id="momentum-bool"),
+        pytest.param(lambda: check_momentum(float("nan")), ValueError, r"momentum must be finite, got nan", id="momentum-nan"),
+        pytest.param(lambda: check_l2(-1), ValueError, r"l2 must be >= 0, got -1\.0", id="l2--1"),
+        pytest.param(lambda: check_l2(None), TypeError, r"l2 must be a real number, got None", id="l2-None"),
+    ],
+)
+def test_bad_hyperparameters_raise_naming_the_value(call, exc, pattern):
+    with pytest.raises(exc, match=pattern):
+        call()
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_gradient_of_the_wrong_shape_raises(rng, momentum):
+    params, grads = random_params(rng), random_grads(rng)
+    grads["dW1"] = grads["dW1"].T
+    with pytest.raises(ValueError, match=r"gradient dW1 has shape \(5, 3\), but W1 has \(3, 5\)"):
+        SGD(0.1, momentum).step(params, grads)
+    grads = random_grads(rng)
+    grads["db2"] = grads["db2"][:, None]
+    with pytest.raises(ValueError, match=r"gradient db2 has shape \(2, 1\), but b2 has \(2,\)"):
+        SGD(0.1, momentum).step(params, grads)
+
+
+def test_check_l2_and_check_momentum_return_floats():
+    assert check_l2(0) == 0.0 and isinstance(check_l2(0), float)
+    assert check_momentum(np.float32(0.5)) == 0.5 and isinstance(check_momentum(np.float32(0.5)), float)
