@@ -419,7 +419,7 @@ def test_huge_learning_rate_raises_divergence_error(rng, batch_size):
     params = mlp.init_params([4, 6, 3], rng=rng)
     params = {k: 3 * v for k, v in params.items()}  # large-ish weights
     X, y = rng.standard_normal((30, 4)), rng.integers(0, 3, size=30)
-    with pytest.raises(DivergenceError, match=r"diverged at epoch 1 with learning rate lr=10000\b") as info:
+    with pytest.raises(DivergenceError, match=r"diverged .*epoch 1 .*learning rate lr=10000\b") as info:
         mlp.fit(params, X, y, lr=1e4, epochs=5, batch_size=batch_size, rng=rng)
     err = info.value
     assert err.epoch == 1 and err.lr == 1e4
@@ -472,8 +472,6 @@ def _bad_layers():
 
 MISMATCHED, BAD_BIAS, MISSING_B2 = _bad_layers()
 
-# The sigmoid-label message currently shows the label as numpy's repr, "got
-# np.int64(2)" (numpy >= 2); the patterns accept it and the plain "got 2".
 BAD_INPUT = [
     # lengths, shapes
     pytest.param(lambda: fit(y=Y6[:5]), ValueError, r"y must have shape \(6,\), one label per row of X, got \(5,\)", id="fit-X-y-lengths"),
@@ -491,9 +489,9 @@ BAD_INPUT = [
     pytest.param(lambda: fit(y=Y6.astype(float)), TypeError, r"class labels y must be integers, got dtype float64", id="fit-float-labels"),
     pytest.param(lambda: backward(Y6 + 0.5), TypeError, r"class labels y must be integers", id="backward-float-labels"),
     pytest.param(lambda: fit(params=_params((4, 5, 1)), output="sigmoid", y=np.array([0, 1, 2, 0, 1, 1])), ValueError,
-                 r"labels for a sigmoid output must be 0 or 1, got (np\.int64\()?2\b", id="fit-sigmoid-label-2"),
+                 r"labels for a sigmoid output must be 0 or 1, got 2\b", id="fit-sigmoid-label-2"),
     pytest.param(lambda: backward(np.array([0, 1, 1, 0, -1, 1]), sizes=(4, 5, 1), output="sigmoid"), ValueError,
-                 r"sigmoid output must be 0 or 1, got (np\.int64\()?-1\b", id="backward-sigmoid-label--1"),
+                 r"sigmoid output must be 0 or 1, got -1\b", id="backward-sigmoid-label--1"),
     # names
     pytest.param(lambda: forward(output="sigmoid"), ValueError, r"a sigmoid output needs one output unit, W2 has 3", id="forward-sigmoid-3-units"),
     pytest.param(lambda: fit(output="sigmoid", y=np.array([0, 1, 1, 0, 0, 1])), ValueError, r"sigmoid output needs one output unit", id="fit-sigmoid-3-units"),
@@ -517,7 +515,7 @@ BAD_INPUT = [
     pytest.param(lambda: mlp.init_params([5]), ValueError, r"layer_sizes must list at least an input and an output size, got \[5\]", id="layer_sizes-one"),
     pytest.param(lambda: mlp.init_params([]), ValueError, r"layer_sizes must list at least an input and an output size, got \[\]", id="layer_sizes-empty"),
     pytest.param(lambda: mlp.init_params([4, 0, 3]), ValueError, r"layer_sizes must be positive integers, got \[4, 0, 3\]", id="layer_sizes-zero"),
-    pytest.param(lambda: mlp.init_params([4, 2.5, 3]), ValueError, r"layer_sizes must be positive integers, got \[4, 2\.5, 3\]", id="layer_sizes-float"),
+    pytest.param(lambda: mlp.init_params([4, 2.5, 3]), TypeError, r"layer_sizes must be positive integers, got \[4, 2\.5, 3\]", id="layer_sizes-float"),
     pytest.param(lambda: forward(params=MISMATCHED), ValueError, r"W1 has 5 outputs but W2 expects 6 inputs", id="forward-params-mismatched"),
     pytest.param(lambda: fit(params=MISMATCHED), ValueError, r"W1 has 5 outputs but W2 expects 6 inputs", id="fit-params-mismatched"),
     pytest.param(lambda: fit(params=BAD_BIAS), ValueError, r"layer 1: W1 \(4, 5\) and b1 \(4,\) do not fit", id="fit-params-bias"),
@@ -530,3 +528,23 @@ BAD_INPUT = [
 def test_bad_input_raises_naming_the_value(call, exc, pattern):
     with pytest.raises(exc, match=pattern):
         call()
+
+
+def test_fit_checks_rng():
+    params = mlp.init_params([2, 3, 2], rng=np.random.default_rng(0))
+    X, y = np.random.default_rng(1).normal(size=(6, 2)), np.array([0, 1, 0, 1, 0, 1])
+    with pytest.raises(TypeError, match="rng must be a numpy.random.Generator"):
+        mlp.fit(params, X, y, lr=0.1, epochs=1, batch_size=2, rng=0)
+
+
+def test_float32_network_gets_float32_gradients():
+    params = {k: v.astype(np.float32) + np.float32(0.1) for k, v in mlp.init_params([3, 4, 2], rng=np.random.default_rng(0)).items()}
+    X = np.random.default_rng(1).normal(size=(5, 3)).astype(np.float32)
+    _, cache = mlp.forward(params, X, activation="tanh")
+    grads = mlp.backward(params, cache, np.array([0, 1, 1, 0, 1]))
+    assert all(g.dtype == np.float32 for g in grads.values()), {k: g.dtype for k, g in grads.items()}
+
+
+def test_non_integer_layer_size_is_a_type_error():
+    with pytest.raises(TypeError, match="layer_sizes must be positive integers"):
+        mlp.init_params([4, 2.5, 3])

@@ -146,7 +146,7 @@ def test_l2_penalty_equals_keras_l2_regularizer_of_half_strength(tf, rng, l2):
 )
 def test_check_diverged_raises_with_epoch_and_lr(cost, shown):
     history = {"cost": [2.0, cost]}
-    with pytest.raises(DivergenceError, match=rf"epoch 7 with learning rate lr=0\.5: the cost went from 2\.5 to {shown}\b") as info:
+    with pytest.raises(DivergenceError, match=rf"diverged .*epoch 7 .*lr=0\.5\b.*from 2\.5 to {shown}\b") as info:
         check_diverged(cost, 2.5, 7, 0.5, history)
     err = info.value
     assert isinstance(err, RuntimeError)
@@ -157,6 +157,14 @@ def test_check_diverged_raises_with_epoch_and_lr(cost, shown):
 def test_check_diverged_passes_up_to_ten_times_the_first_cost(cost):
     assert optim.DIVERGENCE_FACTOR == 10.0
     assert check_diverged(cost, 2.5, 3, 0.1, {}) is None
+
+
+@pytest.mark.parametrize("cost", [float("nan"), float("inf")])
+def test_check_diverged_rejects_a_non_finite_starting_cost(cost):
+    # epoch 0 is the cost before training: not finite there, nothing can be trained.
+    with pytest.raises(DivergenceError, match=rf"{cost}.*lr=0\.1\b") as info:
+        check_diverged(cost, cost, 0, 0.1, {"cost": []})
+    assert info.value.epoch == 0 and info.value.lr == 0.1
 
 
 def test_check_diverged_when_training_started_at_zero_cost():
@@ -204,3 +212,11 @@ def test_gradient_of_the_wrong_shape_raises(rng, momentum):
 def test_check_l2_and_check_momentum_return_floats():
     assert check_l2(0) == 0.0 and isinstance(check_l2(0), float)
     assert check_momentum(np.float32(0.5)) == 0.5 and isinstance(check_momentum(np.float32(0.5)), float)
+
+
+def test_sgd_step_names_a_missing_gradient_and_accepts_lists():
+    params = {"W1": np.ones((2, 2)), "b1": np.ones(2)}
+    with pytest.raises(ValueError, match=r"grads has no db1 for parameter b1"):
+        SGD(0.1).step(dict(params), {"dW1": np.ones((2, 2))})
+    out = SGD(0.5).step(dict(params), {"dW1": [[1.0, 1.0], [1.0, 1.0]], "db1": [2.0, 2.0]})
+    assert np.allclose(out["W1"], 0.5) and np.allclose(out["b1"], 0.0)

@@ -62,6 +62,15 @@ def _short(x, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def generator(rng) -> np.random.Generator:
+    """``rng`` itself, or a fresh unseeded generator for None; ``TypeError`` for anything else."""
+    if rng is None:
+        return np.random.default_rng()
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got {rng!r}")
+    return rng
+
+
 def positive_number(value, name: str) -> float:
     """A finite real number > 0 (a learning rate, for example)."""
     value = real_scalar(value, name)

@@ -21,6 +21,8 @@ import numbers
 
 import numpy as np
 
+from ._validate import generator as _generator
+
 
 def _fans(fan_in, fan_out) -> tuple[int, int]:
     for name, value in (("fan_in", fan_in), ("fan_out", fan_out)):
@@ -29,14 +31,6 @@ def _fans(fan_in, fan_out) -> tuple[int, int]:
         if value <= 0:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
     return int(fan_in), int(fan_out)
-
-
-def _generator(rng) -> np.random.Generator:
-    if rng is None:
-        return np.random.default_rng()
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got {rng!r}")
-    return rng
 
 
 def xavier_normal(fan_in: int, fan_out: int, rng: np.random.Generator | None = None) -> np.ndarray:

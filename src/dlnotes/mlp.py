@@ -23,7 +23,7 @@ import numbers
 import numpy as np
 
 from . import losses
-from ._validate import features, positive_int, positive_number
+from ._validate import features, generator, positive_int, positive_number
 from .activations import get_activation, sigmoid, softmax
 from .initializers import get_initializer
 from .optim import SGD, add_l2, check_diverged, check_l2, check_momentum, l2_penalty
@@ -40,7 +40,9 @@ def init_params(layer_sizes, init: str = "xavier_normal", rng: np.random.Generat
     if isinstance(layer_sizes, (str, bytes)) or not hasattr(layer_sizes, "__len__") or len(layer_sizes) < 2:
         raise ValueError(f"layer_sizes must list at least an input and an output size, got {layer_sizes!r}")
     for n in layer_sizes:
-        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+            raise TypeError(f"layer_sizes must be positive integers, got {layer_sizes!r}")
+        if n < 1:
             raise ValueError(f"layer_sizes must be positive integers, got {layer_sizes!r}")
     draw = get_initializer(init)
     params = {}
@@ -103,14 +105,14 @@ def _targets(y, cache) -> np.ndarray:
     if cache["output"] == "sigmoid":
         if not np.all(np.isin(y, (0, 1))):
             raise ValueError(f"labels for a sigmoid output must be 0 or 1, got {y[~np.isin(y, (0, 1))][0].item()!r}")
-        return y.astype(float)
+        return y.astype(cache["A0"].dtype)
     c = cache[f"Z{cache['L']}"].shape[1]
     if y.dtype.kind not in "iu":
         raise TypeError(f"class labels y must be integers, got dtype {y.dtype}")
     bad = (y < 0) | (y >= c)
     if bad.any():
         raise ValueError(f"label {int(y[bad][0])} is outside the classes 0..{c - 1} of the output layer")
-    return np.eye(c)[y]
+    return np.eye(c, dtype=cache[f"Z{cache['L']}"].dtype)[y]
 
 
 def cost_from_cache(cache, y) -> float:
@@ -183,7 +185,7 @@ def fit(params: dict, X, y, lr: float, epochs: int, batch_size: int | None = Non
     y = np.asarray(y)
     n = X.shape[0]
     batch = n if batch_size is None else positive_int(batch_size, "batch_size")
-    rng = np.random.default_rng() if rng is None else rng
+    rng = generator(rng)
     params = {k: np.array(v, dtype=float) for k, v in params.items()}
     optimiser = SGD(lr, momentum)
     history = {"cost": [], "accuracy": []}

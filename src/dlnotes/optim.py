@@ -90,7 +90,9 @@ class SGD:
 
     def step(self, params: dict, grads: dict) -> dict:
         for name in params:
-            g = grads["d" + name]
+            if "d" + name not in grads:
+                raise ValueError(f"grads has no d{name} for parameter {name}; it holds {sorted(grads)}")
+            g = np.asarray(grads["d" + name])
             if g.shape != np.shape(params[name]):
                 raise ValueError(f"gradient d{name} has shape {g.shape}, but {name} has {np.shape(params[name])}")
             if self.momentum:
