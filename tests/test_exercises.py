@@ -36,6 +36,7 @@ def test_the_package_functions_pass(exercise, fn):
 def test_every_exercise_is_listed():
     assert set(available()) == {
         "sigmoid", "relu_grad", "softmax", "binary_cross_entropy", "gradient_step", "forward_pass", "output_grad",
+        "rnn_step", "lstm_step",
     }
 
 
@@ -139,3 +140,27 @@ def test_output_grad_exercise():
     assert check("output_grad", lambda P, y: (P - np.eye(P.shape[1])[y]) / len(y)).passed
     summed = check("output_grad", lambda P, y: P - np.eye(P.shape[1])[y])
     assert not summed.passed and "divide by N" in text(summed)
+
+
+def test_rnn_step_exercise():
+    from dlnotes.rnn import rnn_step_forward
+
+    assert check("rnn_step", lambda *args: rnn_step_forward(*args)[0]).passed
+    stateless = check("rnn_step", lambda x, h, k, rk, b: np.tanh(x @ k + b))
+    assert not stateless.passed and "depend on h_prev" in text(stateless)
+
+
+def test_lstm_step_exercise():
+    from dlnotes.lstm import lstm_step_forward
+
+    assert check("lstm_step", lambda *args: lstm_step_forward(*args)[:2]).passed
+
+    def swapped_gates(x, h, c, k, rk, b):  # reads the blocks as f, i, c, o
+        z = x @ k + h @ rk + b
+        H = h.shape[1]
+        f, i, g, o = (z[:, j * H:(j + 1) * H] for j in range(4))
+        c_new = dlnotes.sigmoid(f) * c + dlnotes.sigmoid(i) * np.tanh(g)
+        return dlnotes.sigmoid(o) * np.tanh(c_new), c_new
+
+    wrong = check("lstm_step", swapped_gates)
+    assert not wrong.passed and "gate order" in text(wrong)

@@ -213,3 +213,23 @@ def test_rng_must_be_a_generator(fn, rng):
 def test_get_initializer_unknown_name_lists_the_known_ones(name):
     with pytest.raises(ValueError, match=rf"unknown init={name!r}.*'xavier_normal', 'xavier_uniform', 'he_normal'"):
         I.get_initializer(name)
+
+
+@pytest.mark.parametrize("shape", [(6, 6), (9, 4), (4, 9)])
+def test_orthogonal_has_orthonormal_columns_or_rows(shape):
+    from dlnotes.initializers import orthogonal
+
+    W = orthogonal(*shape, rng=np.random.default_rng(0))
+    assert W.shape == shape
+    small = min(shape)
+    gram = W.T @ W if shape[0] >= shape[1] else W @ W.T
+    assert np.allclose(gram, np.eye(small), atol=1e-12)
+    assert np.array_equal(W, orthogonal(*shape, rng=np.random.default_rng(0)))
+
+
+def test_square_orthogonal_preserves_lengths():
+    from dlnotes.initializers import orthogonal
+
+    W = orthogonal(16, 16, rng=np.random.default_rng(1))
+    v = np.random.default_rng(2).normal(size=(5, 16))
+    assert np.allclose(np.linalg.norm(v @ W, axis=1), np.linalg.norm(v, axis=1))

@@ -16,6 +16,22 @@ def check_sequence(x, name: str = "x") -> np.ndarray:
     return x
 
 
+def check_step_input(x_t) -> np.ndarray:
+    x_t = as_float_array(x_t, "x_t")
+    if x_t.ndim != 2:
+        raise ValueError(f"x_t must be 2-D (N, D), got shape {x_t.shape}")
+    return x_t
+
+
+def check_upstream(grad, like: np.ndarray, name: str, of: str | None = None) -> np.ndarray:
+    """A gradient arriving from above must have exactly the shape of ``of``, what it is the gradient of."""
+    grad = as_float_array(grad, name)
+    if grad.shape != like.shape:
+        target = f"the shape of {of} {like.shape}" if of else f"shape {like.shape}"
+        raise ValueError(f"{name} must have {target}, got {grad.shape}")
+    return grad
+
+
 def check_state(h, n: int, units: int, name: str) -> np.ndarray:
     h = as_float_array(h, name)
     if h.shape != (n, units):
@@ -28,11 +44,11 @@ def check_weights(kernel, recurrent_kernel, bias, d: int, gates: int):
     kernel = as_float_array(kernel, "kernel")
     recurrent_kernel = as_float_array(recurrent_kernel, "recurrent_kernel")
     bias = as_float_array(bias, "bias")
+    label = "H" if gates == 1 else f"{gates}H"
     if recurrent_kernel.ndim != 2:
-        raise ValueError(f"recurrent_kernel must be 2-D (H, {gates}H), got shape {recurrent_kernel.shape}")
+        raise ValueError(f"recurrent_kernel must be 2-D (H, {label}), got shape {recurrent_kernel.shape}")
     h = recurrent_kernel.shape[0]
     width = gates * h
-    label = "H" if gates == 1 else f"{gates}H"
     if recurrent_kernel.shape != (h, width):
         raise ValueError(
             f"recurrent_kernel must have shape (H, {label}); got {recurrent_kernel.shape}, "

@@ -7,6 +7,7 @@ fan_in: units feeding the layer (its inputs); fan_out: the layer's units.
 * :func:`xavier_uniform`: :math:`U(-a, a)` with :math:`a = \\sqrt{6 / (\\text{fan_in} + \\text{fan_out})}`,
   the same variance.
 * :func:`he_normal`: :math:`\\mathcal N(0, 2 / \\text{fan_in})`, for ReLU layers (He et al., 2015).
+* :func:`orthogonal`: a random orthogonal matrix, Keras' default for recurrent kernels.
 
 How Keras differs: ``tf.keras.initializers.GlorotNormal`` and ``HeNormal``
 draw from a normal *truncated* at two standard deviations, with the standard
@@ -53,7 +54,23 @@ def he_normal(fan_in: int, fan_out: int, rng: np.random.Generator | None = None)
     return _generator(rng).normal(0.0, np.sqrt(2.0 / fan_in), size=(fan_in, fan_out))
 
 
-INITIALIZERS = {"xavier_normal": xavier_normal, "xavier_uniform": xavier_uniform, "he_normal": he_normal}
+def orthogonal(fan_in: int, fan_out: int, rng: np.random.Generator | None = None) -> np.ndarray:
+    """A random (fan_in, fan_out) matrix with orthonormal rows or columns (Keras' default recurrent init).
+
+    Drawn as the Q of the QR decomposition of a standard normal matrix, with
+    the signs fixed by R's diagonal so that the result is uniformly distributed
+    (Saxe et al., 2014). A square one preserves the length of every vector it
+    multiplies: W^T W = I.
+    """
+    fan_in, fan_out = _fans(fan_in, fan_out)
+    a = _generator(rng).normal(size=(max(fan_in, fan_out), min(fan_in, fan_out)))
+    q, r = np.linalg.qr(a)
+    q = q * np.sign(np.diag(r))
+    return q if fan_in >= fan_out else q.T
+
+
+INITIALIZERS = {"xavier_normal": xavier_normal, "xavier_uniform": xavier_uniform, "he_normal": he_normal,
+                "orthogonal": orthogonal}
 
 
 def get_initializer(name: str):

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._recurrent import check_sequence, check_state, check_weights
+from ._recurrent import check_sequence, check_state, check_step_input, check_upstream, check_weights
 from .activations import sigmoid
 
 
@@ -30,9 +30,7 @@ def _gates(z, units):
 
 def lstm_step_forward(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias):
     """One step. x_t: (N, D); h_prev, c_prev: (N, H) -> (h, c, cache), h and c (N, H)."""
-    x_t = np.asarray(x_t)
-    if x_t.ndim != 2:
-        raise ValueError(f"x_t must be 2-D (N, D), got shape {x_t.shape}")
+    x_t = check_step_input(x_t)
     kernel, recurrent_kernel, bias, units = check_weights(kernel, recurrent_kernel, bias, x_t.shape[1], 4)
     h_prev = check_state(h_prev, x_t.shape[0], units, "h_prev")
     c_prev = check_state(c_prev, x_t.shape[0], units, "c_prev")
@@ -51,6 +49,8 @@ def lstm_step_backward(dh, dc, cache):
     holding "kernel", "recurrent_kernel" and "bias" for this step.
     """
     x_t, h_prev, c_prev, i, f, g, o, tanh_c, kernel, recurrent_kernel = cache
+    dh = check_upstream(dh, h_prev, "dh", "h")
+    dc = check_upstream(dc, c_prev, "dc", "c")
     dc = dc + dh * o * (1 - tanh_c**2)                    # c reaches the loss directly and through h
     dz = np.concatenate([
         dc * g * i * (1 - i),                             # input gate
@@ -88,6 +88,18 @@ def lstm_forward(x, h0, c0, kernel, recurrent_kernel, bias):
     return h_seq, c, cache
 
 
+def lstm_state_gradients(dh_seq, cache, dc_last=None):
+    """The total gradients of the loss with respect to every h_t and c_t.
+
+    dh_seq: (N, T, H) from above; dc_last: optional (N, H) for the final cell
+    state. Returns (dh_total, dc_total), both (N, T, H). Along the cell state
+    the gradient is multiplied only by the forget gate f at each step, which
+    is why it can survive many steps.
+    """
+    _, _, _, _, dh_total, dc_total = _backward_through_time(dh_seq, cache, dc_last)
+    return dh_total, dc_total
+
+
 def lstm_backward(dh_seq, cache, dc_last=None):
     """Backpropagation through time for the LSTM.
 
@@ -95,23 +107,27 @@ def lstm_backward(dh_seq, cache, dc_last=None):
     dc_last: optional (N, H) gradient with respect to the final cell state.
     Returns (dx (N, T, D), dh0 (N, H), dc0 (N, H), grads), grads summed over time.
     """
+    dx, dh0, dc0, grads, _, _ = _backward_through_time(dh_seq, cache, dc_last)
+    return dx, dh0, dc0, grads
+
+
+def _backward_through_time(dh_seq, cache, dc_last):
     x, h_seq, c_seq, gates = cache["x"], cache["h_seq"], cache["c_seq"], cache["gates"]
     kernel, recurrent_kernel = cache["kernel"], cache["recurrent_kernel"]
-    dh_seq = np.asarray(dh_seq)
-    if dh_seq.shape != h_seq.shape:
-        raise ValueError(f"dh_seq must have the shape of h_seq {h_seq.shape}, got {dh_seq.shape}")
+    dh_seq = check_upstream(dh_seq, h_seq, "dh_seq", "h_seq")
     n, steps, units = h_seq.shape
     dh_next = np.zeros((n, units), dtype=h_seq.dtype)
-    dc_next = np.zeros_like(dh_next) if dc_last is None else np.asarray(dc_last)
-    if dc_next.shape != (n, units):
-        raise ValueError(f"dc_last must have shape ({n}, {units}), got {dc_next.shape}")
+    dc_next = dh_next if dc_last is None else check_upstream(dc_last, dh_next, "dc_last")
     dz_seq = np.empty((n, steps, 4 * units), dtype=np.result_type(h_seq, dh_seq))
+    dh_total = np.empty((n, steps, units), dtype=dz_seq.dtype)
+    dc_total = np.empty_like(dh_total)
     for t in reversed(range(steps)):
         i, f, g, o = (gates[:, t, k * units:(k + 1) * units] for k in range(4))
         c_prev = c_seq[:, t - 1] if t > 0 else cache["c0"]
         tanh_c = np.tanh(c_seq[:, t])
         dh = dh_seq[:, t] + dh_next
         dc = dc_next + dh * o * (1 - tanh_c**2)
+        dh_total[:, t], dc_total[:, t] = dh, dc
         dz = np.concatenate([dc * g * i * (1 - i), dc * c_prev * f * (1 - f),
                              dc * i * (1 - g**2), dh * tanh_c * o * (1 - o)], axis=1)
         dz_seq[:, t] = dz
@@ -122,4 +138,4 @@ def lstm_backward(dh_seq, cache, dc_last=None):
         "recurrent_kernel": np.einsum("ntj,ntk->jk", h_prev, dz_seq),
         "bias": dz_seq.sum(axis=(0, 1)),
     }
-    return dz_seq @ kernel.T, dh_next, dc_next, grads
+    return dz_seq @ kernel.T, dh_next, dc_next, grads, dh_total, dc_total

@@ -38,3 +38,46 @@ def plot_activation(
     if title:
         fig.suptitle(title)
     return fig
+
+
+def plot_unrolled_rnn(steps: int = 4, title: str | None = None):
+    """Diagram of a recurrent cell unrolled over ``steps`` time steps, with the backward path.
+
+    Inputs x_t at the bottom, states h_t in the middle (h_0 on the left), one
+    loss L_t per step on top. Black arrows: the forward pass, the same
+    kernel and recurrent_kernel at every step. Red dashed arrows:
+    backpropagation through time, from each loss back along the chain of
+    states. Returns the Figure.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyBboxPatch
+
+    fig, ax = plt.subplots(figsize=(1.9 * steps + 2.2, 3.6), constrained_layout=True)
+
+    def box(x, y, text, color):
+        ax.add_patch(FancyBboxPatch((x - 0.38, y - 0.22), 0.76, 0.44, boxstyle="round,pad=0.05",
+                                    fc=color, ec="0.3"))
+        ax.text(x, y, text, ha="center", va="center", fontsize=11)
+
+    def arrow(x0, y0, x1, y1, **style):
+        ax.annotate("", xy=(x1, y1), xytext=(x0, y0), arrowprops=dict(arrowstyle="->", lw=1.3, **style))
+
+    box(0, 1.5, "$h_0$", "#eef4fb")
+    for t in range(1, steps + 1):
+        x = 1.8 * t
+        box(x, 0.2, f"$x_{t}$", "#fdf3e1")
+        box(x, 1.5, f"$h_{t}$", "#eef4fb")
+        box(x, 2.8, f"$L_{t}$", "#f6e0e0")
+        arrow(x, 0.45, x, 1.25, color="black")
+        arrow(x, 1.75, x, 2.55, color="black")
+        arrow(x - 1.8 + 0.42, 1.5, x - 0.42, 1.5, color="black")
+        ax.text(x - 0.9, 1.58, "recurrent\nkernel", ha="center", va="bottom", fontsize=7, color="0.35")
+        ax.text(x + 0.06, 0.85, "kernel", ha="left", va="center", fontsize=7, color="0.35")
+        arrow(x - 0.42, 1.38, x - 1.8 + 0.42, 1.38, color="C3", ls="--")
+        arrow(x + 0.12, 2.55, x + 0.12, 1.75, color="C3", ls="--")
+    ax.text(1.8 * steps / 2 + 0.9, 3.35, r"total loss $L = L_1 + \dots + L_T$", ha="center", fontsize=10)
+    ax.set_xlim(-0.6, 1.8 * steps + 0.6)
+    ax.set_ylim(-0.2, 3.6)
+    ax.axis("off")
+    ax.set_title(title or "An RNN unrolled through time: forward (black), backpropagation through time (red)")
+    return fig
