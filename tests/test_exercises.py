@@ -36,7 +36,7 @@ def test_the_package_functions_pass(exercise, fn):
 def test_every_exercise_is_listed():
     assert set(available()) == {
         "sigmoid", "relu_grad", "softmax", "binary_cross_entropy", "gradient_step", "forward_pass", "output_grad",
-        "rnn_step", "lstm_step",
+        "rnn_step", "lstm_step", "output_size", "max_pool",
     }
 
 
@@ -164,3 +164,24 @@ def test_lstm_step_exercise():
 
     wrong = check("lstm_step", swapped_gates)
     assert not wrong.passed and "gate order" in text(wrong)
+
+
+def test_output_size_exercise():
+    import math
+
+    def output_size(size, kernel, stride, padding):
+        return math.ceil(size / stride) if padding == "same" else (size - kernel) // stride + 1
+
+    assert check("output_size", output_size).passed
+    ignores_padding = check("output_size", lambda size, kernel, stride, padding: (size - kernel) // stride + 1)
+    assert not ignores_padding.passed and "padding='same'" in text(ignores_padding)
+
+
+def test_max_pool_exercise():
+    def pool(image):
+        h, w = image.shape
+        return image.reshape(h // 2, 2, w // 2, 2).max(axis=(1, 3))
+
+    assert check("max_pool", pool).passed
+    average = check("max_pool", lambda image: image.reshape(image.shape[0] // 2, 2, -1, 2).mean(axis=(1, 3)))
+    assert not average.passed

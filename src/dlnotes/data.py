@@ -1,0 +1,137 @@
+"""Image data for the CNN chapter, offline first.
+
+* :func:`load_digits32`: scikit-learn's bundled 8x8 digits (1,797 images, no
+  download ever), upscaled to 32x32, LeNet-5's input size.
+* :func:`load_mnist`: MNIST (70,000 images of 28x28) read from Keras' cache
+  file, else downloaded by Keras; when neither works it says so and falls
+  back to :func:`load_digits32`, so a notebook runs without a network.
+
+Both return a :class:`Split` of float32 images ``(N, 32, 32, 1)`` in [0, 1]
+and int64 labels ``(N,)`` in 0..9, plus a ``source`` string saying which data
+it is. TensorFlow is imported only to download MNIST.
+"""
+
+from __future__ import annotations
+
+import numbers
+import os
+import warnings
+from collections import namedtuple
+
+import numpy as np
+
+from ._validate import positive_int, real_scalar
+
+Split = namedtuple("Split", ["x_train", "y_train", "x_test", "y_test", "source"])
+Split.__doc__ = """Train/test arrays: x (N, H, W, 1) float32 in [0, 1], y (N,) int64; source names the data."""
+
+DIGITS_SOURCE = "scikit-learn digits (8x8, upscaled to 32x32)"
+
+
+class DatasetFallbackWarning(UserWarning):
+    """The requested data set could not be had, so another one was returned instead."""
+
+
+def load_digits32(test_size: float = 0.25, seed: int = 0) -> Split:
+    """scikit-learn's 8x8 digits as (N, 32, 32, 1) float32 images in [0, 1], split for training.
+
+    Each pixel (an integer 0..16) is divided by 16, then repeated over a 4x4
+    block, so the picture is the same, only bigger: 32x32 is LeNet-5's input
+    size, which lets the same model read these and padded MNIST. The split is
+    ``train_test_split(..., test_size=test_size, random_state=seed, stratify=y)``:
+    every class keeps its share in both parts. With the defaults:
+    x_train (1347, 32, 32, 1), x_test (450, 32, 32, 1); labels int64 (N,).
+    """
+    test_size = real_scalar(test_size, "test_size")
+    if not 0 < test_size < 1:
+        raise ValueError(f"test_size must be a fraction in (0, 1), got {test_size!r}")
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise TypeError(f"seed must be a non-negative integer, got {seed!r}")
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    digits = load_digits()
+    x = (digits.images / 16.0).astype(np.float32)  # (1797, 8, 8)
+    x = x.repeat(4, axis=1).repeat(4, axis=2)[..., None]  # (1797, 32, 32, 1)
+    y = digits.target.astype(np.int64)
+    x_train, x_test, y_train, y_test = train_test_split(
+        x, y, test_size=test_size, random_state=int(seed), stratify=y
+    )
+    return Split(x_train, y_train, x_test, y_test, DIGITS_SOURCE)
+
+
+def mnist_cache_path() -> str:
+    """Where Keras keeps MNIST: ``$KERAS_HOME/datasets/mnist.npz``, else ``~/.keras/datasets/mnist.npz``."""
+    home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
+    return os.path.join(home, "datasets", "mnist.npz")
+
+
+def _read_mnist_npz(path: str):
+    """((x_train, y_train), (x_test, y_test)) from Keras' mnist.npz; x uint8 (N, 28, 28)."""
+    with np.load(path) as f:
+        arrays = {k: f[k] for k in ("x_train", "y_train", "x_test", "y_test")}
+    for part in ("train", "test"):
+        x, y = arrays["x_" + part], arrays["y_" + part]
+        if x.ndim != 3 or x.shape[1:] != (28, 28) or y.shape != (len(x),):
+            raise ValueError(f"unexpected shapes x_{part} {x.shape}, y_{part} {y.shape}")
+    return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
+
+
+def _download_mnist():
+    """Keras' own loader: downloads mnist.npz into its cache (needs TensorFlow and a network)."""
+    import tensorflow as tf
+
+    return tf.keras.datasets.mnist.load_data()
+
+
+def load_mnist(pad_to: int = 32, fallback: bool = True) -> Split:
+    """MNIST as float32 images (N, pad_to, pad_to, 1) in [0, 1]; 60,000 to train, 10,000 to test.
+
+    Looked for in this order:
+
+    1. Keras' cache file (:func:`mnist_cache_path`), read with numpy. Keras'
+       loader checks the file's hash and downloads again if it disagrees, so
+       we read the file ourselves.
+    2. ``tf.keras.datasets.mnist.load_data()``, which downloads it.
+
+    The 28x28 images are divided by 255 and zero-padded to ``pad_to`` (>= 28),
+    centred: 2 pixels each side for 32 (an odd margin puts the extra pixel at
+    the bottom and right). ``source`` is "MNIST".
+
+    If neither works: with ``fallback`` the function warns
+    (:class:`DatasetFallbackWarning`), prints one line saying why, and returns
+    :func:`load_digits32` (always 32x32, whatever ``pad_to``); without it, a
+    ``RuntimeError`` gives the reason.
+    """
+    pad_to = positive_int(pad_to, "pad_to")
+    if pad_to < 28:
+        raise ValueError(f"pad_to must be at least 28 (MNIST images are 28x28), got {pad_to}")
+
+    path = mnist_cache_path()
+    try:
+        data = _read_mnist_npz(path)
+    except Exception as exc:  # missing, truncated or foreign file: try the download next
+        if os.path.exists(path):
+            reason = f"could not read {path}: {type(exc).__name__}: {exc}"
+        else:
+            reason = f"no cached file {path}"
+        try:
+            data = _download_mnist()
+        except Exception as exc2:  # no TensorFlow, no network, a proxy error page, ...
+            reason += f"; download failed: {type(exc2).__name__}: {exc2}"
+            if not fallback:
+                raise RuntimeError(f"MNIST is not available ({reason})") from exc2
+            message = f"MNIST is not available offline ({reason}); using load_digits32() instead"
+            warnings.warn(message, DatasetFallbackWarning, stacklevel=2)
+            print(message)
+            return load_digits32()
+
+    before = (pad_to - 28) // 2
+    margin = ((0, 0), (before, pad_to - 28 - before), (before, pad_to - 28 - before))
+    (x_train, y_train), (x_test, y_test) = data
+
+    def images(x):
+        return np.pad(np.asarray(x, dtype=np.float32) / 255.0, margin)[..., None]
+
+    return Split(images(x_train), np.asarray(y_train, dtype=np.int64),
+                 images(x_test), np.asarray(y_test, dtype=np.int64), "MNIST")
