@@ -24,12 +24,12 @@ from __future__ import annotations
 import numpy as np
 
 from ._spatial import check_images, check_padding, output_size, pad_amounts, pair, scatter_windows, unpad, windows
-from ._validate import as_float_array
+from ._validate import as_float_array, positive_int
 
 
 def conv_output_size(size: int, kernel: int, stride: int = 1, padding: str = "valid") -> int:
     """Output length along one axis: "valid": floor((size - kernel) / stride) + 1; "same": ceil(size / stride)."""
-    (size_, kernel_), (stride_, _) = pair((size, kernel), "size and kernel"), pair(stride, "stride")
+    size_, kernel_, stride_ = (positive_int(v, name) for v, name in ((size, "size"), (kernel, "kernel"), (stride, "stride")))
     padding = check_padding(padding)
     if padding == "valid" and kernel_ > size_:
         raise ValueError(f"kernel={kernel_} is larger than the input size={size_} with 'valid' padding")
