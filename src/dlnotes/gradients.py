@@ -64,6 +64,30 @@ def layer_gradient_norms(grads: dict) -> dict[int, float]:
     return {l: float(np.linalg.norm(grads[f"dW{l}"])) for l in _layer_numbers(grads, "dW")}
 
 
+def keras_gradient_norms(model, x, y) -> dict[int, float]:
+    """{layer l: ||dJ/d kernel_l||} for every layer of a Keras model that has a kernel, in order 1..L.
+
+    J is the model's compiled loss, or the mean sparse categorical
+    cross-entropy of its (softmax) outputs when it is not compiled; the
+    gradient comes from ``tf.GradientTape``. With the same weights these are
+    the numbers :func:`layer_gradient_norms` gives for ``dlnotes.mlp``.
+    x: (N, D); y: (N,) integer labels.
+    """
+    import tensorflow as tf
+
+    kernels = [layer.kernel for layer in model.layers if hasattr(layer, "kernel")]
+    if not kernels:
+        raise ValueError("the model has no layer with a kernel (Dense, Conv2D, ...)")
+    loss_fn = getattr(model, "loss", None) or tf.keras.losses.SparseCategoricalCrossentropy()
+    if isinstance(loss_fn, str):
+        loss_fn = tf.keras.losses.get(loss_fn)
+    x = tf.convert_to_tensor(x, dtype=kernels[0].dtype)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(loss_fn(y, model(x, training=False)))
+    grads = tape.gradient(loss, kernels)
+    return {l: float(tf.norm(g).numpy()) for l, g in enumerate(grads, start=1)}
+
+
 def layer_activation_stats(cache: dict, threshold: float = 0.1) -> dict[int, dict[str, float]]:
     """Statistics of every hidden layer's activations in a forward-pass cache (``dlnotes.mlp.forward``).
 

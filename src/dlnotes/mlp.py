@@ -165,11 +165,12 @@ def evaluate(params: dict, X, y, activation: str = "relu", output: str = "softma
 
 def fit(params: dict, X, y, lr: float, epochs: int, batch_size: int | None = None, momentum: float = 0.0,
         l2: float = 0.0, rng: np.random.Generator | None = None, activation: str = "relu",
-        output: str = "softmax", validation_data: tuple | None = None):
+        output: str = "softmax", validation_data: tuple | None = None, clip_norm: float | None = None):
     """Train by (mini-batch) gradient descent; the input ``params`` are not modified.
 
     batch_size: None for full-batch gradient descent, else examples per step,
-    shuffled every epoch with ``rng``. momentum and l2 as in :mod:`dlnotes.optim`.
+    shuffled every epoch with ``rng``. momentum, l2 and clip_norm (gradient
+    clipping by global norm) as in :mod:`dlnotes.optim`.
     Returns (params, history): history["cost"] (training cost with the L2
     term) and history["accuracy"] after every epoch, plus "val_cost" and
     "val_accuracy" when validation_data=(X_val, y_val) is given. Divergence
@@ -187,7 +188,7 @@ def fit(params: dict, X, y, lr: float, epochs: int, batch_size: int | None = Non
     batch = n if batch_size is None else positive_int(batch_size, "batch_size")
     rng = generator(rng)
     params = {k: np.array(v, dtype=float) for k, v in params.items()}
-    optimiser = SGD(lr, momentum)
+    optimiser = SGD(lr, momentum, clip_norm)
     history = {"cost": [], "accuracy": []}
     if validation_data is not None:
         history.update(val_cost=[], val_accuracy=[])

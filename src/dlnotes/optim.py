@@ -8,6 +8,10 @@ Update rules, for a weight W with gradient g = dJ/dW and learning rate lr:
 * L2 regularisation with strength l2 adds (l2 / 2) * ||W||^2 to the cost of
   each weight matrix (never the biases), so its gradient gains l2 * W:
   g <- g + l2 * W
+* gradient clipping by global norm (Keras' ``global_clipnorm``), applied
+  before the update: with G = sqrt(sum over all parameters of ||g||^2),
+  every g <- g * clip_norm / G when G > clip_norm (the direction is kept,
+  only the length is capped)
 
 Parameters and gradients are dicts: ``params["W1"]`` pairs with ``grads["dW1"]``.
 """
@@ -76,19 +80,51 @@ def l2_penalty(params: dict, l2: float) -> float:
     return 0.5 * l2 * sum(float(np.sum(v**2)) for k, v in params.items() if k.startswith("W"))
 
 
-class SGD:
-    """Gradient descent with optional momentum, updating a params dict in place.
+def global_norm(grads: dict) -> float:
+    """sqrt of the sum of squares of every entry of every gradient."""
+    return float(np.sqrt(sum(float(np.sum(np.square(g))) for g in grads.values())))
 
-    lr > 0; momentum in [0, 1). ``step(params, grads)`` applies one update;
-    the velocities live on the optimiser, one per parameter.
+
+def check_clip_norm(clip_norm) -> float | None:
+    if clip_norm is None:
+        return None
+    clip_norm = real_scalar(clip_norm, "clip_norm")
+    if clip_norm <= 0:
+        raise ValueError(f"clip_norm must be positive (or None for no clipping), got {clip_norm!r}")
+    return clip_norm
+
+
+def clip_by_global_norm(grads: dict, clip_norm: float) -> tuple[dict, float]:
+    """Scale all gradients together so their global norm is at most ``clip_norm``.
+
+    Returns (clipped grads, the global norm before clipping), like
+    ``tf.clip_by_global_norm``.
+    """
+    clip_norm = check_clip_norm(clip_norm)
+    norm = global_norm(grads)
+    if clip_norm is None or norm <= clip_norm:
+        return grads, norm
+    scale = clip_norm / norm
+    return {k: g * scale for k, g in grads.items()}, norm
+
+
+class SGD:
+    """Gradient descent with optional momentum and clipping, updating a params dict in place.
+
+    lr > 0; momentum in [0, 1); global_clipnorm > 0 or None. ``step(params,
+    grads)`` clips (if asked) then applies one update; the velocities live on
+    the optimiser, one per parameter.
     """
 
-    def __init__(self, lr: float, momentum: float = 0.0):
+    def __init__(self, lr: float, momentum: float = 0.0, global_clipnorm: float | None = None):
         self.lr = positive_number(lr, "lr")
         self.momentum = check_momentum(momentum)
+        self.global_clipnorm = check_clip_norm(global_clipnorm)
         self.velocity: dict[str, np.ndarray] = {}
 
     def step(self, params: dict, grads: dict) -> dict:
+        if self.global_clipnorm is not None:
+            grads, _ = clip_by_global_norm({k: np.asarray(g) for k, g in grads.items()}, self.global_clipnorm)
         for name in params:
             if "d" + name not in grads:
                 raise ValueError(f"grads has no d{name} for parameter {name}; it holds {sorted(grads)}")
