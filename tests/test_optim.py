@@ -220,3 +220,146 @@ def test_sgd_step_names_a_missing_gradient_and_accepts_lists():
         SGD(0.1).step(dict(params), {"dW1": np.ones((2, 2))})
     out = SGD(0.5).step(dict(params), {"dW1": [[1.0, 1.0], [1.0, 1.0]], "db1": [2.0, 2.0]})
     assert np.allclose(out["W1"], 0.5) and np.allclose(out["b1"], 0.0)
+
+
+# ------------------------------------------------- gradient clipping
+# Keras' ``global_clipnorm`` and ``tf.clip_by_global_norm``: with
+# G = sqrt(sum of squares of every gradient entry), every gradient is scaled
+# by clip_norm / G when G > clip_norm, and left alone otherwise.
+
+
+def test_global_norm_is_the_root_of_the_sum_of_all_squares(tf, rng):
+    grads = random_grads(rng)
+    want = np.sqrt(sum(np.sum(g**2) for g in grads.values()))
+    got = optim.global_norm(grads)
+    assert isinstance(got, float)
+    assert_close("global_norm", got, want, rtol=1e-15, atol=0)
+    assert_close("global_norm vs tf.linalg.global_norm", got, tf.linalg.global_norm([tf.constant(g) for g in grads.values()]).numpy(), rtol=1e-14, atol=0)
+    assert optim.global_norm({"dW1": np.array([[3.0]]), "db1": np.array([4.0])}) == 5.0
+
+
+@pytest.mark.parametrize("scale, clip_norm", [(10.0, 1.0), (10.0, 25.0), (1.0, 0.5), (0.01, 1.0)])
+def test_clip_by_global_norm_matches_tf_clip_by_global_norm(tf, rng, scale, clip_norm):
+    grads = {k: scale * g for k, g in random_grads(rng).items()}
+    before = {k: g.copy() for k, g in grads.items()}
+    names = list(grads)
+    clipped, norm = optim.clip_by_global_norm(grads, clip_norm)
+    tf_clipped, tf_norm = tf.clip_by_global_norm([tf.constant(grads[k]) for k in names], clip_norm)
+    assert_close(f"global norm before clipping (clip_norm={clip_norm})", norm, tf_norm.numpy(), rtol=1e-14, atol=0)
+    assert sorted(clipped) == sorted(grads)
+    for k, want in zip(names, tf_clipped):
+        assert_close(f"clipped {k} (norm {norm:.3g}, clip_norm={clip_norm})", clipped[k], want.numpy(), rtol=1e-14, atol=1e-16, check_dtype=True)
+        assert_close(f"input {k} untouched", grads[k], before[k], rtol=0, atol=0)
+    after = optim.global_norm(clipped)
+    if norm > clip_norm:
+        assert_close("clipped global norm is clip_norm", after, clip_norm, rtol=1e-14, atol=0)
+    else:
+        assert after == norm, "below the threshold nothing changes"
+
+
+def test_clip_by_global_norm_keeps_the_direction(rng):
+    grads = {k: 50 * g for k, g in random_grads(rng).items()}
+    clipped, norm = optim.clip_by_global_norm(grads, 2.0)
+    for k in grads:
+        assert_close(f"{k} scaled by clip_norm / norm", clipped[k], grads[k] * (2.0 / norm), rtol=1e-15, atol=0)
+
+
+# Keras stores lr and momentum through float32: lr = 0.125 and momentum 0 or 0.5 are exact there.
+@pytest.mark.parametrize("momentum", [0.0, 0.5])
+@pytest.mark.parametrize("clipnorm", [1.0, 4.0])
+def test_sgd_with_global_clipnorm_matches_keras_step_by_step(tf, rng, momentum, clipnorm):
+    params = random_params(rng)
+    names = list(params)
+    variables = [tf.Variable(params[k]) for k in names]
+    keras_sgd = tf.keras.optimizers.SGD(learning_rate=0.125, momentum=momentum, global_clipnorm=clipnorm)
+    ours = SGD(0.125, momentum, global_clipnorm=clipnorm)
+    # Large gradients (global norm ~ 60: clipping active), except step 3 whose norm ~ 0.6 stays below.
+    scales = [10.0, 10.0, 0.1, 10.0, 10.0]
+    for step, scale in enumerate(scales, start=1):
+        grads = {k: scale * g for k, g in random_grads(rng).items()}
+        assert (optim.global_norm(grads) > clipnorm) == (scale > 1), "the test's gradients straddle the threshold"
+        ours.step(params, grads)
+        keras_sgd.apply_gradients(zip([tf.constant(grads["d" + k]) for k in names], variables))
+        for k, v in zip(names, variables):
+            label = f"{k} after step {step} (momentum={momentum}, global_clipnorm={clipnorm})"
+            assert_close(label, params[k], v.numpy(), rtol=1e-13, atol=1e-15, check_dtype=True)
+
+
+def test_sgd_clipping_leaves_the_callers_gradients_alone(rng):
+    params, grads = random_params(rng), {k: 20 * g for k, g in random_grads(rng).items()}
+    before = {k: g.copy() for k, g in grads.items()}
+    start = {k: v.copy() for k, v in params.items()}
+    norm = optim.global_norm(grads)
+    SGD(0.5, global_clipnorm=1.0).step(params, grads)
+    for k in params:
+        assert_close(f"d{k} untouched", grads["d" + k], before["d" + k], rtol=0, atol=0)
+        assert_close(f"{k} stepped with the clipped gradient", params[k], start[k] - 0.5 * before["d" + k] / norm, rtol=1e-14, atol=1e-15)
+
+
+def test_fit_with_clip_norm_equals_manual_clipped_steps(rng):
+    from dlnotes import mlp
+
+    sizes = (4, 6, 3)
+    params = {}
+    for l, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
+        params[f"W{l}"] = rng.standard_normal((n_in, n_out))
+        params[f"b{l}"] = 0.5 * rng.standard_normal(n_out)
+    X = rng.standard_normal((15, sizes[0]))
+    y = rng.integers(0, sizes[-1], size=15)
+    lr, clip = 0.4, 0.05
+    got, history = mlp.fit(params, X, y, lr=lr, epochs=2, activation="tanh", clip_norm=clip)
+    unclipped, _ = mlp.fit(params, X, y, lr=lr, epochs=2, activation="tanh")
+    want = {k: v.copy() for k, v in params.items()}
+    costs = []
+    for epoch in (1, 2):
+        _, cache = mlp.forward(want, X, "tanh")
+        grads = mlp.backward(want, cache, y)
+        norm = np.sqrt(sum(np.sum(g**2) for g in grads.values()))
+        assert norm > clip, f"epoch {epoch}: gradient norm {norm:.3g} must exceed clip_norm for the test to mean anything"
+        want = {k: v - lr * grads["d" + k] * (clip / norm) for k, v in want.items()}
+        costs.append(mlp.evaluate(want, X, y, "tanh")[0])
+    for k in want:
+        assert_close(f"{k} after 2 clipped epochs", got[k], want[k], rtol=1e-13, atol=1e-15)
+        assert not np.allclose(got[k], unclipped[k]), f"{k}: clipping changed nothing"
+    assert_close("history cost", history["cost"], costs, rtol=1e-13, atol=0)
+
+
+def _fit_small(**kw):
+    from dlnotes import mlp
+
+    params = {"W1": np.full((2, 3), 0.1), "b1": np.zeros(3), "W2": np.full((3, 2), -0.1), "b2": np.zeros(2)}
+    return mlp.fit(params, np.eye(2), np.array([0, 1]), lr=0.1, epochs=1, **kw)
+
+
+@pytest.mark.parametrize(
+    "call, exc, pattern",
+    [
+        pytest.param(lambda: _fit_small(clip_norm=0), ValueError, r"clip_norm must be positive .*got 0\.0", id="fit-clip_norm-0"),
+        pytest.param(lambda: _fit_small(clip_norm=-1), ValueError, r"clip_norm must be positive .*got -1\.0", id="fit-clip_norm--1"),
+        pytest.param(lambda: _fit_small(clip_norm="1"), TypeError, r"clip_norm must be a real number, got '1'", id="fit-clip_norm-string"),
+        pytest.param(lambda: _fit_small(clip_norm=float("inf")), ValueError, r"clip_norm must be finite, got inf", id="fit-clip_norm-inf"),
+        pytest.param(lambda: optim.clip_by_global_norm({"dW1": np.ones(2)}, 0), ValueError, r"clip_norm must be positive .*got 0\.0", id="clip-0"),
+        pytest.param(lambda: optim.clip_by_global_norm({"dW1": np.ones(2)}, -1), ValueError, r"clip_norm must be positive .*got -1\.0", id="clip--1"),
+        pytest.param(lambda: optim.clip_by_global_norm({"dW1": np.ones(2)}, "1"), TypeError, r"clip_norm must be a real number, got '1'", id="clip-string"),
+        pytest.param(lambda: optim.clip_by_global_norm({"dW1": np.ones(2)}, True), TypeError, r"clip_norm must be a real number, got True", id="clip-bool"),
+        # The message says clip_norm (the shared check); clip_?norm also accepts "global_clipnorm".
+        pytest.param(lambda: SGD(0.1, global_clipnorm=-1), ValueError, r"clip_?norm must be positive .*got -1\.0", id="sgd-global_clipnorm--1"),
+        pytest.param(lambda: SGD(0.1, global_clipnorm=0.0), ValueError, r"clip_?norm must be positive .*got 0\.0", id="sgd-global_clipnorm-0"),
+        pytest.param(lambda: SGD(0.1, global_clipnorm="1"), TypeError, r"clip_?norm must be a real number, got '1'", id="sgd-global_clipnorm-string"),
+    ],
+)
+def test_bad_clip_norm_raises_naming_the_value(call, exc, pattern):
+    with pytest.raises(exc, match=pattern):
+        call()
+
+
+def test_clip_norm_none_means_no_clipping(rng):
+    grads = {k: 100 * g for k, g in random_grads(rng).items()}
+    same, norm = optim.clip_by_global_norm(grads, None)
+    assert same is grads and norm == optim.global_norm(grads)
+    assert SGD(0.1).global_clipnorm is None and SGD(0.1, global_clipnorm=2).global_clipnorm == 2.0
+
+
+def test_sgd_names_global_clipnorm():
+    with pytest.raises(ValueError, match="global_clipnorm must be positive"):
+        SGD(0.1, global_clipnorm=-1)

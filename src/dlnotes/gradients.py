@@ -30,11 +30,13 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, eps: flo
     grad = np.zeros_like(x)
     for i in np.ndindex(x.shape):
         old = x[i]
-        x[i] = old + eps
-        up = float(f(x))
-        x[i] = old - eps
-        down = float(f(x))
-        x[i] = old
+        try:
+            x[i] = old + eps
+            up = float(f(x))
+            x[i] = old - eps
+            down = float(f(x))
+        finally:
+            x[i] = old
         grad[i] = (up - down) / (2 * eps)
     return grad
 
@@ -48,6 +50,8 @@ def rel_error(a, b) -> float:
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     if a.shape != b.shape:
         raise ValueError(f"rel_error needs arrays of the same shape, got {a.shape} and {b.shape}")
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        return float("nan")                                   # a gradient check must never pass on NaN or inf
     scale = np.max(np.abs(a) + np.abs(b)) if a.size else 0.0
     return float(np.max(np.abs(a - b)) / scale) if scale > 0 else 0.0
 

@@ -85,12 +85,12 @@ def global_norm(grads: dict) -> float:
     return float(np.sqrt(sum(float(np.sum(np.square(g))) for g in grads.values())))
 
 
-def check_clip_norm(clip_norm) -> float | None:
+def check_clip_norm(clip_norm, name: str = "clip_norm") -> float | None:
     if clip_norm is None:
         return None
-    clip_norm = real_scalar(clip_norm, "clip_norm")
+    clip_norm = real_scalar(clip_norm, name)
     if clip_norm <= 0:
-        raise ValueError(f"clip_norm must be positive (or None for no clipping), got {clip_norm!r}")
+        raise ValueError(f"{name} must be positive (or None for no clipping), got {clip_norm!r}")
     return clip_norm
 
 
@@ -119,7 +119,7 @@ class SGD:
     def __init__(self, lr: float, momentum: float = 0.0, global_clipnorm: float | None = None):
         self.lr = positive_number(lr, "lr")
         self.momentum = check_momentum(momentum)
-        self.global_clipnorm = check_clip_norm(global_clipnorm)
+        self.global_clipnorm = check_clip_norm(global_clipnorm, "global_clipnorm")
         self.velocity: dict[str, np.ndarray] = {}
 
     def step(self, params: dict, grads: dict) -> dict:
