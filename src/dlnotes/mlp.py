@@ -26,7 +26,7 @@ from . import losses
 from ._validate import features, generator, positive_int, positive_number
 from .activations import get_activation, sigmoid, softmax
 from .initializers import get_initializer
-from .optim import SGD, add_l2, check_diverged, check_l2, check_momentum, l2_penalty
+from .optim import SGD, add_l2, check_clip_norm, check_diverged, check_l2, check_momentum, l2_penalty
 
 OUTPUTS = ("softmax", "sigmoid")
 
@@ -180,6 +180,7 @@ def fit(params: dict, X, y, lr: float, epochs: int, batch_size: int | None = Non
     epochs = positive_int(epochs, "epochs")
     l2 = check_l2(l2)
     momentum = check_momentum(momentum)
+    clip_norm = check_clip_norm(clip_norm)
     X = features(X)
     _, cache = forward(params, X, activation, output)   # checks X against W1, the output, the activation
     _targets(y, cache)                                  # checks the labels
