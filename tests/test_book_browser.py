@@ -350,7 +350,12 @@ def test_static_sliders_swap_the_figure(chapter, server):
 
         after = visible_frames(block)
         assert len(after) == 1, f"{name} slider {n + 1}: {len(after)} frames visible after {key}, want 1"
-        assert after[0]["key"] == str(new), (
+        # the frame key is the index of every control of the block, the moved slider first
+        controls = block.evaluate(
+            "b => Array.from(b.querySelectorAll('[data-dlnotes-param]')).map(e => e.value).join(',')"
+        )
+        assert controls.split(",")[0] == str(new)
+        assert after[0]["key"] == controls, (
             f"{name} slider {n + 1}: after moving {old} -> {new} the visible frame is "
             f"data-key={after[0]['key']}; the oninput handler did not run or picked the wrong frame"
         )
@@ -390,3 +395,23 @@ def test_colab_button_follows_the_repository_setting(chapter):
             f"repository.url is empty, yet {chapter.path} has {links.count()} Colab link(s): "
             f"{links.first.get_attribute('href')}"
         )
+
+
+def test_choice_controls_swap_the_figure_too(browser, server):
+    """Drop-downs (text choices) of a multi-parameter lab select frames like sliders do."""
+    page_path = next((p for p in CHAPTERS if "vanishing" in p), None)
+    assert page_path, "chapter 6 is not in _toc.yml"
+    with open_page(browser, server, page_path) as visit:
+        block = visit.page.locator(".dlnotes-explore").first
+        select = block.locator("select").first
+        assert select.count() == 1, "the lab should offer its activation as a drop-down"
+        before = visible_frames(block)
+        options = select.locator("option").all_inner_texts()
+        current = int(select.input_value())
+        select.select_option(index=(current + 1) % len(options))
+        after = visible_frames(block)
+        controls = block.evaluate(
+            "b => Array.from(b.querySelectorAll('[data-dlnotes-param]')).map(e => e.value).join(',')"
+        )
+        assert len(after) == 1 and after[0]["key"] == controls != before[0]["key"], (before, after, controls)
+        assert own_errors(visit, server) == []
