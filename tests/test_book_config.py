@@ -117,3 +117,12 @@ def test_setting_the_url_gives_every_chapter_a_colab_button(tmp_path):
         assert want in page, f"no Colab button on {path.name}"
         first = json.loads((tmp_path / "notebooks" / path.name).read_text())["cells"][0]
         assert f"git+{url}" in "".join(first["source"])
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_stray_object_reprs_in_outputs(path):
+    """A cell ending in ax.legend() or fig.suptitle() shows '<matplotlib.legend.Legend at 0x...>' to readers."""
+    for i, cell in enumerate(json.loads(path.read_text())["cells"]):
+        for out in cell.get("outputs", []):
+            text = "".join(out.get("data", {}).get("text/plain", "")) if out["output_type"] == "execute_result" else ""
+            assert not text.startswith(("<matplotlib", "Text(", "[<matplotlib")), f"cell {i} shows {text[:60]!r}"
