@@ -18,6 +18,7 @@ help:
 	@echo "make test     run pytest (package, book in a browser) and nbval (notebooks)"
 	@echo "make execute  re-run every notebook in place, top to bottom, in a clean kernel"
 	@echo "make colab    rewrite each notebook's Colab cell from repository.url in _config.yml"
+	@echo "make bench    speed and memory against TensorFlow, written to benchmarks/RESULTS.md"
 	@echo "make clean    remove _build and caches (keeps .venv; rm -rf .venv to reinstall)"
 
 $(BIN)/python:
@@ -44,6 +45,9 @@ execute: $(STAMP) colab
 
 colab: $(STAMP)
 	$(BIN)/python book/_ext/dlnotes_book.py sync
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
 
 freeze: $(STAMP)
 	@{ echo "# Exact pins that install together on Python 3.11 (pip freeze of a working .venv)."; \

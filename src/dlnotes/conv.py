@@ -14,9 +14,12 @@ Padding: "valid" uses only full windows; "same" pads with zeros so that
 H_out = ceil(H / sh). When the total padding is odd, TensorFlow puts the extra
 row (column) at the bottom (right); so do we.
 
-Implementation: a strided view of all windows (``sliding_window_view``, no
-copy), then one large ``tensordot`` (a matrix product) with the kernel. No
-Python loop runs over output pixels.
+Implementation ("im2col"): a strided view of all windows
+(``sliding_window_view``, no copy) is laid out as one row per output pixel,
+(N * H_out * W_out, KH * KW * C_in), in the same (KH, KW, C_in) order as the
+kernel's rows, so the whole convolution is one matrix product with the
+kernel reshaped to (KH * KW * C_in, C_out). No Python loop runs over output
+pixels.
 """
 
 from __future__ import annotations
@@ -57,11 +60,13 @@ def conv2d_forward(x, kernel, bias=None, strides=1, padding: str = "valid"):
         )
     pads = pad_amounts(x.shape, (kh, kw), strides, padding)
     xp = np.pad(x, ((0, 0), *pads, (0, 0))) if padding == "same" else x
-    win = windows(xp, (kh, kw), strides)                        # (N, Ho, Wo, C_in, KH, KW)
-    out = np.tensordot(win, kernel.transpose(2, 0, 1, 3), axes=([3, 4, 5], [0, 1, 2]))
+    win = windows(xp, (kh, kw), strides)                        # (N, Ho, Wo, C_in, KH, KW), a view
+    n, ho, wo = win.shape[:3]
+    cols = win.transpose(0, 1, 2, 4, 5, 3).reshape(n * ho * wo, kh * kw * c_in)   # the one copy
+    out = (cols @ kernel.reshape(kh * kw * c_in, c_out)).reshape(n, ho, wo, c_out)
     if bias is not None:
         out = out + bias
-    cache = (win, xp.shape, pads, strides, kernel, bias is not None)
+    cache = (cols, (n, ho, wo), xp.shape, pads, strides, kernel, bias is not None)
     return out, cache
 
 
@@ -71,14 +76,16 @@ def conv2d_backward(dout, cache):
     dout: (N, H_out, W_out, C_out). Returns (dx (N, H, W, C_in),
     dkernel (KH, KW, C_in, C_out), dbias (C_out,) or None when there was no bias).
     """
-    win, padded_shape, pads, strides, kernel, has_bias = cache
+    cols, (n, ho, wo), padded_shape, pads, strides, kernel, has_bias = cache
+    kh, kw, c_in, c_out = kernel.shape
     dout = as_float_array(dout, "dout")
-    expected = win.shape[:3] + (kernel.shape[3],)
+    expected = (n, ho, wo, c_out)
     if dout.shape != expected:
         raise ValueError(f"dout must have the output's shape {expected}, got {dout.shape}")
-    dkernel = np.tensordot(win, dout, axes=([0, 1, 2], [0, 1, 2])).transpose(1, 2, 0, 3)
-    dwin = np.tensordot(dout, kernel.transpose(3, 2, 0, 1), axes=([3], [0]))   # (N, Ho, Wo, C_in, KH, KW)
-    dx = unpad(scatter_windows(dwin, padded_shape, strides), pads)
+    dout2 = dout.reshape(-1, c_out)
+    dkernel = (cols.T @ dout2).reshape(kernel.shape)
+    dcols = (dout2 @ kernel.reshape(-1, c_out).T).reshape(n, ho, wo, kh, kw, c_in)
+    dx = unpad(scatter_windows(dcols.transpose(0, 1, 2, 5, 3, 4), padded_shape, strides), pads)
     dbias = dout.sum(axis=(0, 1, 2)) if has_bias else None
     return dx, dkernel, dbias
 

@@ -36,10 +36,16 @@ def max_pool2d_forward(x, pool_size=2, strides=None, padding: str = "valid"):
     """Max pooling. x: (N, H, W, C) -> (out (N, H_out, W_out, C), cache)."""
     x, window, strides, pads = _setup(x, pool_size, strides, padding)
     xp = np.pad(x, ((0, 0), *pads, (0, 0)), constant_values=-np.inf)
-    win = windows(xp, window, strides)                           # (N, Ho, Wo, C, KH, KW)
-    flat = win.reshape(win.shape[:4] + (-1,))
-    arg = flat.argmax(axis=-1)                                    # first maximum, like TensorFlow
-    out = np.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
+    win = windows(xp, window, strides)                           # (N, Ho, Wo, C, KH, KW), a view
+    # One pass per offset (i, j) inside the window, each over all windows at once:
+    # keep the running maximum and where it was (strict > keeps the first maximum, as TensorFlow does).
+    out = win[..., 0, 0]
+    arg = np.zeros(out.shape, dtype=np.intp)
+    for offset in range(1, window[0] * window[1]):
+        values = win[..., offset // window[1], offset % window[1]]
+        better = values > out
+        out = np.where(better, values, out)
+        arg = np.where(better, offset, arg)
     return out, (arg, win.shape, xp.shape, pads, strides)
 
 
