@@ -66,19 +66,15 @@ def windows(xp: np.ndarray, window, strides) -> np.ndarray:
     return view[:, :: strides[0], :: strides[1]]
 
 
-def scatter_windows(dwin: np.ndarray, padded_shape, strides) -> np.ndarray:
-    """The adjoint of :func:`windows`: add each window's gradient back where the window came from.
+def shifted(xp: np.ndarray, i: int, j: int, out_hw, strides) -> np.ndarray:
+    """The cell at offset (i, j) of every window, as one strided view: (N, H_out, W_out, C).
 
-    dwin: (N, H_out, W_out, C, KH, KW). Loops over the KH x KW kernel offsets
-    (a handful), never over output pixels.
+    Looping over the KH x KW offsets with this view visits every window cell
+    once per offset: a handful of fast whole-array operations, never a loop
+    over output pixels.
     """
-    n, ho, wo, c, kh, kw = dwin.shape
-    dxp = np.zeros(padded_shape, dtype=dwin.dtype)
-    sh, sw = strides
-    for i in range(kh):
-        for j in range(kw):
-            dxp[:, i: i + sh * (ho - 1) + 1: sh, j: j + sw * (wo - 1) + 1: sw, :] += dwin[..., i, j]
-    return dxp
+    (ho, wo), (sh, sw) = out_hw, strides
+    return xp[:, i: i + sh * (ho - 1) + 1: sh, j: j + sw * (wo - 1) + 1: sw, :]
 
 
 def unpad(dxp: np.ndarray, pads) -> np.ndarray:

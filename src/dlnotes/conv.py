@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._spatial import check_images, check_padding, output_size, pad_amounts, pair, scatter_windows, unpad, windows
+from ._spatial import check_images, check_padding, output_size, pad_amounts, pair, shifted, unpad, windows
 from ._validate import as_float_array, positive_int
 
 
@@ -84,8 +84,11 @@ def conv2d_backward(dout, cache):
         raise ValueError(f"dout must have the output's shape {expected}, got {dout.shape}")
     dout2 = dout.reshape(-1, c_out)
     dkernel = (cols.T @ dout2).reshape(kernel.shape)
-    dcols = (dout2 @ kernel.reshape(-1, c_out).T).reshape(n, ho, wo, kh, kw, c_in)
-    dx = unpad(scatter_windows(dcols.transpose(0, 1, 2, 5, 3, 4), padded_shape, strides), pads)
+    dxp = np.zeros(padded_shape, dtype=np.result_type(dout, kernel))
+    for i in range(kh):                  # each kernel offset sends its share of the gradient back
+        for j in range(kw):              # to the input cells it read: dout (.., C_out) @ kernel[i, j]^T
+            shifted(dxp, i, j, (ho, wo), strides)[...] += dout @ kernel[i, j].T
+    dx = unpad(dxp, pads)
     dbias = dout.sum(axis=(0, 1, 2)) if has_bias else None
     return dx, dkernel, dbias
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._spatial import check_images, check_padding, pad_amounts, pair, scatter_windows, unpad, windows
+from ._spatial import check_images, check_padding, output_size, pad_amounts, pair, shifted, unpad
 from ._validate import as_float_array
 
 
@@ -29,45 +29,63 @@ def _setup(x, pool_size, strides, padding):
     padding = check_padding(padding)
     if padding == "valid" and (window[0] > x.shape[1] or window[1] > x.shape[2]):
         raise ValueError(f"pool_size {window} is larger than the {x.shape[1]}x{x.shape[2]} input with 'valid' padding")
-    return x, window, strides, pad_amounts(x.shape, window, strides, padding)
+    out_hw = tuple(output_size(x.shape[a], window[a - 1], strides[a - 1], padding) for a in (1, 2))
+    return x, window, strides, pad_amounts(x.shape, window, strides, padding), out_hw
+
+
+def _offsets(window):
+    return [(i, j) for i in range(window[0]) for j in range(window[1])]
 
 
 def max_pool2d_forward(x, pool_size=2, strides=None, padding: str = "valid"):
-    """Max pooling. x: (N, H, W, C) -> (out (N, H_out, W_out, C), cache)."""
-    x, window, strides, pads = _setup(x, pool_size, strides, padding)
-    xp = np.pad(x, ((0, 0), *pads, (0, 0)), constant_values=-np.inf)
-    win = windows(xp, window, strides)                           # (N, Ho, Wo, C, KH, KW), a view
-    # One pass per offset (i, j) inside the window, each over all windows at once:
-    # keep the running maximum and where it was (strict > keeps the first maximum, as TensorFlow does).
-    out = win[..., 0, 0]
-    arg = np.zeros(out.shape, dtype=np.intp)
-    for offset in range(1, window[0] * window[1]):
-        values = win[..., offset // window[1], offset % window[1]]
-        better = values > out
-        out = np.where(better, values, out)
-        arg = np.where(better, offset, arg)
-    return out, (arg, win.shape, xp.shape, pads, strides)
+    """Max pooling. x: (N, H, W, C) -> (out (N, H_out, W_out, C), cache).
+
+    The maximum is built one window offset at a time: out = max(out, the
+    cell at (i, j) of every window), for the KH x KW offsets.
+    """
+    x, window, strides, pads, out_hw = _setup(x, pool_size, strides, padding)
+    xp = np.pad(x, ((0, 0), *pads, (0, 0)), constant_values=-np.inf) if padding != "valid" else x
+    out = None
+    for i, j in _offsets(window):
+        cell = shifted(xp, i, j, out_hw, strides)
+        out = cell.copy() if out is None else np.maximum(out, cell, out=out)
+    return out, (xp, out, window, strides, pads)
 
 
 def max_pool2d_backward(dout, cache):
-    """dout: (N, H_out, W_out, C) -> dx (N, H, W, C)."""
-    arg, win_shape, padded_shape, pads, strides = cache
+    """dout: (N, H_out, W_out, C) -> dx (N, H, W, C).
+
+    Each window's gradient goes to the first cell (in row-major order within
+    the window) that holds its maximum, as in TensorFlow.
+    """
+    xp, out, window, strides, pads = cache
     dout = as_float_array(dout, "dout")
-    if dout.shape != win_shape[:4]:
-        raise ValueError(f"dout must have the output's shape {win_shape[:4]}, got {dout.shape}")
-    dflat = np.zeros(win_shape[:4] + (win_shape[4] * win_shape[5],), dtype=dout.dtype)
-    np.put_along_axis(dflat, arg[..., None], dout[..., None], axis=-1)
-    return unpad(scatter_windows(dflat.reshape(win_shape), padded_shape, strides), pads)
+    if dout.shape != out.shape:
+        raise ValueError(f"dout must have the output's shape {out.shape}, got {dout.shape}")
+    dxp = np.zeros(xp.shape, dtype=np.result_type(xp, dout))
+    taken = np.zeros(out.shape, dtype=bool)
+    for i, j in _offsets(window):
+        hit = (shifted(xp, i, j, out.shape[1:3], strides) == out) & ~taken
+        taken |= hit
+        shifted(dxp, i, j, out.shape[1:3], strides)[...] += np.where(hit, dout, 0)
+    return unpad(dxp, pads)
 
 
 def avg_pool2d_forward(x, pool_size=2, strides=None, padding: str = "valid"):
     """Average pooling over the real cells of each window. x: (N, H, W, C) -> (out, cache)."""
-    x, window, strides, pads = _setup(x, pool_size, strides, padding)
-    xp = np.pad(x, ((0, 0), *pads, (0, 0)))
-    ones = np.pad(np.ones((1,) + x.shape[1:3] + (1,), dtype=x.dtype), ((0, 0), *pads, (0, 0)))
-    counts = windows(ones, window, strides).sum(axis=(-2, -1))    # (1, Ho, Wo, 1): real cells per window
-    out = windows(xp, window, strides).sum(axis=(-2, -1)) / counts
-    return out, (counts, out.shape, window, xp.shape, pads, strides)
+    x, window, strides, pads, out_hw = _setup(x, pool_size, strides, padding)
+    xp = np.pad(x, ((0, 0), *pads, (0, 0))) if padding != "valid" else x
+    total = None
+    for i, j in _offsets(window):
+        cell = shifted(xp, i, j, out_hw, strides)
+        total = cell.copy() if total is None else np.add(total, cell, out=total)
+    if padding == "valid":
+        counts = np.asarray(window[0] * window[1], dtype=total.dtype)     # every window is all real cells
+    else:                                                                 # (1, Ho, Wo, 1): real cells per window
+        ones = np.pad(np.ones((1,) + x.shape[1:3] + (1,), dtype=total.dtype), ((0, 0), *pads, (0, 0)))
+        counts = sum(shifted(ones, i, j, out_hw, strides) for i, j in _offsets(window))
+    total /= counts
+    return total, (counts, total.shape, window, xp.shape, pads, strides)
 
 
 def avg_pool2d_backward(dout, cache):
@@ -76,9 +94,11 @@ def avg_pool2d_backward(dout, cache):
     dout = as_float_array(dout, "dout")
     if dout.shape != out_shape:
         raise ValueError(f"dout must have the output's shape {out_shape}, got {dout.shape}")
-    share = (dout / counts)[..., None, None]
-    dwin = np.broadcast_to(share, out_shape + window)
-    return unpad(scatter_windows(dwin, padded_shape, strides), pads)
+    share = dout / counts
+    dxp = np.zeros(padded_shape, dtype=share.dtype)
+    for i, j in _offsets(window):
+        shifted(dxp, i, j, out_shape[1:3], strides)[...] += share
+    return unpad(dxp, pads)
 
 
 def max_pool2d(x, pool_size=2, strides=None, padding: str = "valid") -> np.ndarray:
