@@ -183,6 +183,8 @@ def book_timings() -> list[str]:
     lines.append(f"| make book (from stored outputs) | {wall:.1f} | {peak:.0f} | <= 60 |")
     wall, peak, _ = timed(["make", "test"])
     lines.append(f"| make test | {wall:.1f} | {peak:.0f} | |")
+    lines += ["", "Peak memory is GNU time's maximum resident set size: the largest single process it waited for. "
+              "For make execute that is the notebook runner; the kernels it starts are not counted."]
     return lines
 
 
