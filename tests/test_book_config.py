@@ -126,3 +126,13 @@ def test_no_stray_object_reprs_in_outputs(path):
         for out in cell.get("outputs", []):
             text = "".join(out.get("data", {}).get("text/plain", "")) if out["output_type"] == "execute_result" else ""
             assert not text.startswith(("<matplotlib", "Text(", "[<matplotlib")), f"cell {i} shows {text[:60]!r}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_cell_relies_on_a_trailing_semicolon(path):
+    """nbval runs cells without storing history, so IPython does not honour a final ';' there:
+    the hidden repr would appear in the test run but not in the stored notebook."""
+    for i, cell in enumerate(json.loads(path.read_text())["cells"]):
+        if cell["cell_type"] == "code":
+            lines = [line for line in "".join(cell["source"]).splitlines() if line.strip()]
+            assert not (lines and lines[-1].rstrip().endswith(";")), f"cell {i} ends with ';'"
