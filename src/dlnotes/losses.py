@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._validate import as_float_array
+from .activations import sigmoid, softmax
 
 EPSILON = 1e-7  # Keras' keras.config.epsilon()
 
@@ -123,8 +124,6 @@ def binary_cross_entropy_from_logits(y_true, logits) -> float:
 
 def binary_cross_entropy_from_logits_grad(y_true, logits) -> np.ndarray:
     r"""d cost / d logits :math:`= (\sigma(z) - y) / N`. Same shape as ``logits``."""
-    from .activations import sigmoid
-
     y, z = _binary_inputs(y_true, logits, "logits")
     return ((sigmoid(z) - y) / y.size).astype(z.dtype, copy=False)
 
@@ -159,7 +158,5 @@ def categorical_cross_entropy_from_logits(y_true, logits) -> float:
 
 def categorical_cross_entropy_from_logits_grad(y_true, logits) -> np.ndarray:
     r"""d cost / d logits :math:`= (\mathrm{softmax}(z) - y) / N`, shape (N, C)."""
-    from .activations import softmax
-
     y, z = _categorical_inputs(y_true, logits, "logits")
     return (softmax(z, axis=1) - y) / z.shape[0]

@@ -51,6 +51,13 @@ def lstm_step_backward(dh, dc, cache):
     x_t, h_prev, c_prev, i, f, g, o, tanh_c, kernel, recurrent_kernel = cache
     dh = check_upstream(dh, h_prev, "dh", "h")
     dc = check_upstream(dc, c_prev, "dc", "c")
+    dz, dc = _cell_backward(dh, dc, c_prev, i, f, g, o, tanh_c)
+    grads = {"kernel": x_t.T @ dz, "recurrent_kernel": h_prev.T @ dz, "bias": dz.sum(axis=0)}
+    return dz @ kernel.T, dz @ recurrent_kernel.T, dc * f, grads
+
+
+def _cell_backward(dh, dc, c_prev, i, f, g, o, tanh_c):
+    """Through the cell's arithmetic: (dz (N, 4H) for the pre-activations i, f, c, o; total dc (N, H))."""
     dc = dc + dh * o * (1 - tanh_c**2)                    # c reaches the loss directly and through h
     dz = np.concatenate([
         dc * g * i * (1 - i),                             # input gate
@@ -58,8 +65,7 @@ def lstm_step_backward(dh, dc, cache):
         dc * i * (1 - g**2),                              # candidate
         dh * tanh_c * o * (1 - o),                        # output gate
     ], axis=1)
-    grads = {"kernel": x_t.T @ dz, "recurrent_kernel": h_prev.T @ dz, "bias": dz.sum(axis=0)}
-    return dz @ kernel.T, dz @ recurrent_kernel.T, dc * f, grads
+    return dz, dc
 
 
 def lstm_forward(x, h0, c0, kernel, recurrent_kernel, bias):
@@ -126,10 +132,8 @@ def _backward_through_time(dh_seq, cache, dc_last):
         c_prev = c_seq[:, t - 1] if t > 0 else cache["c0"]
         tanh_c = np.tanh(c_seq[:, t])
         dh = dh_seq[:, t] + dh_next
-        dc = dc_next + dh * o * (1 - tanh_c**2)
+        dz, dc = _cell_backward(dh, dc_next, c_prev, i, f, g, o, tanh_c)
         dh_total[:, t], dc_total[:, t] = dh, dc
-        dz = np.concatenate([dc * g * i * (1 - i), dc * c_prev * f * (1 - f),
-                             dc * i * (1 - g**2), dh * tanh_c * o * (1 - o)], axis=1)
         dz_seq[:, t] = dz
         dh_next, dc_next = dz @ recurrent_kernel.T, dc * f
     h_prev = np.concatenate([cache["h0"][:, None], h_seq[:, :-1]], axis=1)

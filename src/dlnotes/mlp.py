@@ -182,18 +182,17 @@ def fit(params: dict, X, y, lr: float, epochs: int, batch_size: int | None = Non
     momentum = check_momentum(momentum)
     clip_norm = check_clip_norm(clip_norm)
     X = features(X)
+    params = {k: np.array(v, dtype=float) for k, v in params.items()}
     _, cache = forward(params, X, activation, output)   # checks X against W1, the output, the activation
-    _targets(y, cache)                                  # checks the labels
+    first = cost_from_cache(cache, y) + l2_penalty(params, l2)   # also checks the labels
     y = np.asarray(y)
     n = X.shape[0]
     batch = n if batch_size is None else positive_int(batch_size, "batch_size")
     rng = generator(rng)
-    params = {k: np.array(v, dtype=float) for k, v in params.items()}
     optimiser = SGD(lr, momentum, clip_norm)
     history = {"cost": [], "accuracy": []}
     if validation_data is not None:
         history.update(val_cost=[], val_accuracy=[])
-    first = evaluate(params, X, y, activation, output)[0] + l2_penalty(params, l2)
     check_diverged(first, first, 0, lr, history)
     for epoch in range(1, epochs + 1):
         order = rng.permutation(n) if batch < n else np.arange(n)
