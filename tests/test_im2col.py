@@ -5,10 +5,10 @@ The chunked functions of ``dlnotes._im2col`` must equal the readable one-go
 products (STYLE.md: a faster version lives beside the readable one, with a
 test that they agree):
 
-* ``correlate(xp, kernel)``      == im2col(xp) @ kernel.reshape(-1, C_out)
-* ``kernel_gradient(xp, dout)``  == im2col(xp).T @ dout
-* ``input_gradient(dout, kernel)`` == col2im(dout @ kernel.reshape(-1, C_out).T),
-  with col2im the scatter-add loop written out here,
+* ``correlate(x, kernel, pads)``       == im2col(x_pad) @ kernel.reshape(-1, C_out)
+* ``kernel_gradient(x, dout, pads)``   == im2col(x_pad).T @ dout
+* ``input_gradient(dout, kernel, pads)`` == col2im(dout @ kernel.reshape(-1, C_out).T),
+  unpadded, with col2im the scatter-add loop written out here,
 
 over the conv sweep of ``test_conv.py`` (strides 1-3, odd and even sizes),
 in both copy layouts, with one chunk, one image per chunk and a ragged last
@@ -36,7 +36,7 @@ SWEEP = [pytest.param(c._replace(n=5), id=c._replace(n=5).id) for c in CASES]
 
 
 def padded_problem(rng, case: Case):
-    """x_pad (N, H_pad, W_pad, C_in) as conv2d pads it, kernel, and a dout of the output's shape."""
+    """x (N, H, W, C_in), its padding as conv2d computes it, x_pad, kernel, and a dout of the output's shape."""
     x = rng.standard_normal((case.n, case.h, case.w, case.c_in))
     pads = pad_amounts(x.shape, (case.kh, case.kw), (case.sh, case.sw), case.padding)
     xp = np.pad(x, ((0, 0), *pads, (0, 0)))
@@ -44,7 +44,7 @@ def padded_problem(rng, case: Case):
     ho = (xp.shape[1] - case.kh) // case.sh + 1
     wo = (xp.shape[2] - case.kw) // case.sw + 1
     dout = rng.standard_normal((case.n, ho, wo, case.c_out))
-    return xp, kernel, dout
+    return x, pads, xp, kernel, dout
 
 
 def im2col_loop(xp, kh, kw, sh, sw):
@@ -84,7 +84,7 @@ def chunk_bytes(request, monkeypatch):
 
 @pytest.mark.parametrize("case", SWEEP)
 def test_im2col_matches_the_window_by_window_loop(rng, case):
-    xp, _, _ = padded_problem(rng, case)
+    _, _, xp, _, _ = padded_problem(rng, case)
     got = conv.im2col(xp, (case.kh, case.kw), (case.sh, case.sw))
     assert_close(case.id, got, im2col_loop(xp, case.kh, case.kw, case.sh, case.sw), rtol=0, atol=0)
 
@@ -128,43 +128,74 @@ def test_im2col_bad_input_names_the_argument(call, exc, pattern):
 @pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("case", SWEEP)
 def test_chunked_products_equal_the_one_go_products(rng, case, layout, chunk_bytes):
-    xp, kernel, dout = padded_problem(rng, case)
+    x, pads, xp, kernel, dout = padded_problem(rng, case)
     strides = (case.sh, case.sw)
     cols = conv.im2col(xp, (case.kh, case.kw), strides)
     want_out = (cols @ kernel.reshape(-1, case.c_out)).reshape(dout.shape)
-    assert_close(f"correlate {case.id}", _im2col.correlate(xp, kernel, strides, layout), want_out,
+    assert_close(f"correlate {case.id}", _im2col.correlate(x, kernel, strides, pads, layout), want_out,
                  rtol=1e-12, atol=1e-12)
     want_dk = (cols.T @ dout.reshape(-1, case.c_out)).reshape(kernel.shape)
-    assert_close(f"kernel_gradient {case.id}", _im2col.kernel_gradient(xp, dout, kernel.shape, strides, layout),
+    assert_close(f"kernel_gradient {case.id}", _im2col.kernel_gradient(x, dout, kernel.shape, strides, pads, layout),
                  want_dk, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("chunk_bytes", CHUNKINGS, indirect=True)
 @pytest.mark.parametrize("case", SWEEP)
 def test_input_gradient_is_col2im_of_the_window_gradients(rng, case, chunk_bytes):
-    xp, kernel, dout = padded_problem(rng, case)
+    x, pads, xp, kernel, dout = padded_problem(rng, case)
     dcols = dout.reshape(-1, case.c_out) @ kernel.reshape(-1, case.c_out).T
-    want = col2im_loop(dcols, xp.shape, case.kh, case.kw, case.sh, case.sw)
-    got = _im2col.input_gradient(dout, kernel, xp.shape, (case.sh, case.sw))
+    (top, _), (left, _) = pads
+    want = col2im_loop(dcols, xp.shape, case.kh, case.kw, case.sh, case.sw)[:, top: top + case.h, left: left + case.w]
+    got = _im2col.input_gradient(dout, kernel, x.shape, (case.sh, case.sw), pads)
     assert_close(f"input_gradient {case.id}", got, want, rtol=1e-12, atol=1e-12)
+
+
+def test_scratch_is_reused_and_results_are_not(rng):
+    # the buffers behind the chunks are reused from call to call; the arrays returned never are
+    x, pads, _, kernel, dout = padded_problem(rng, Case(3, 6, 5, 2, 3, 3, 3, 1, 1, "same"))
+    first = _im2col.correlate(x, kernel, (1, 1), pads)
+    first_copy = first.copy()
+    second = _im2col.correlate(2 * x, kernel, (1, 1), pads)
+    assert_close("first result untouched by the second call", first, first_copy, rtol=0, atol=0)
+    assert_close("linear in x", second, 2 * first, rtol=1e-12, atol=1e-12)
+    dx1 = _im2col.input_gradient(dout, kernel, x.shape, (1, 1), pads)
+    dx1_copy = dx1.copy()
+    _im2col.input_gradient(3 * dout, kernel, x.shape, (1, 1), pads)
+    assert_close("first dx untouched by the second call", dx1, dx1_copy, rtol=0, atol=0)
+    a = _im2col.scratch("test", (4, 5), np.float32)
+    b = _im2col.scratch("test", (2, 3), np.float64)
+    assert a.shape == (4, 5) and b.shape == (2, 3) and b.dtype == np.float64
+    assert np.shares_memory(a, b), "a smaller request reuses the buffer"
+
+
+def test_scratch_is_per_thread():
+    import threading
+
+    mine = _im2col.scratch("per-thread", (8,), np.float64)
+    theirs = []
+    worker = threading.Thread(target=lambda: theirs.append(_im2col.scratch("per-thread", (8,), np.float64)))
+    worker.start()
+    worker.join()
+    assert not np.shares_memory(mine, theirs[0])
 
 
 def test_chunks_cover_every_row_once_in_order(rng, monkeypatch):
     monkeypatch.setattr(_im2col, "CHUNK_BYTES", 3 * 4 * 4 * 9 * 2 * 8)     # three images of 4x4 windows, 3x3x2
-    xp = rng.standard_normal((7, 6, 6, 2))
+    x = rng.standard_normal((7, 4, 4, 2))
     for layout in LAYOUTS:
-        got = [(rows.start, rows.stop, cols.shape) for rows, cols in _im2col.chunks(xp, (3, 3), (1, 1), layout)]
+        got = [(rows.start, rows.stop, cols.shape)
+               for rows, cols in _im2col.chunks(x, ((1, 1), (1, 1)), (3, 3), (1, 1), layout)]
         assert got == [(0, 48, (48, 18)), (48, 96, (48, 18)), (96, 112, (16, 18))], layout
 
 
 def test_float32_stays_float32(rng):
-    xp = rng.standard_normal((3, 8, 9, 2)).astype(np.float32)
+    x = rng.standard_normal((3, 8, 9, 2)).astype(np.float32)
     kernel = rng.standard_normal((3, 2, 2, 4)).astype(np.float32)
     dout = rng.standard_normal((3, 6, 8, 4)).astype(np.float32)
     for layout in LAYOUTS:
-        assert _im2col.correlate(xp, kernel, (1, 1), layout).dtype == np.float32
-        assert _im2col.kernel_gradient(xp, dout, kernel.shape, (1, 1), layout).dtype == np.float32
-    assert _im2col.input_gradient(dout, kernel, xp.shape, (1, 1)).dtype == np.float32
+        assert _im2col.correlate(x, kernel, (1, 1), layout=layout).dtype == np.float32
+        assert _im2col.kernel_gradient(x, dout, kernel.shape, (1, 1), layout=layout).dtype == np.float32
+    assert _im2col.input_gradient(dout, kernel, x.shape, (1, 1)).dtype == np.float32
 
 
 def test_layout_follows_the_longer_contiguous_run():
@@ -177,4 +208,4 @@ def test_layout_follows_the_longer_contiguous_run():
 
 def test_unknown_layout_is_refused(rng):
     with pytest.raises(ValueError, match=r"layout must be one of \('rows', 'columns'\) or None, got 'diagonal'"):
-        next(_im2col.chunks(rng.standard_normal((1, 4, 4, 1)), (2, 2), (1, 1), "diagonal"))
+        next(_im2col.chunks(rng.standard_normal((1, 4, 4, 1)), ((0, 0), (0, 0)), (2, 2), (1, 1), "diagonal"))

@@ -32,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._im2col import correlate, input_gradient, kernel_gradient, window_rows
-from ._spatial import check_images, check_padding, output_size, pad_amounts, pair, unpad
+from ._spatial import check_images, check_padding, output_size, pad_amounts, pair
 from ._validate import as_float_array, positive_int
 
 
@@ -67,11 +67,10 @@ def conv2d_forward(x, kernel, bias=None, strides=1, padding: str = "valid"):
     pads = pad_amounts(x.shape, (kh, kw), strides, padding)
     dtype = np.result_type(x, kernel)
     x, kernel = x.astype(dtype, copy=False), kernel.astype(dtype, copy=False)
-    xp = np.pad(x, ((0, 0), *pads, (0, 0))) if padding == "same" else x
-    out = correlate(xp, kernel, strides)                       # = im2col(xp) @ kernel.reshape(-1, C_out)
+    out = correlate(x, kernel, strides, pads)                  # = im2col(x_pad) @ kernel.reshape(-1, C_out)
     if bias is not None:
         out += bias
-    cache = (xp, pads, strides, kernel, bias is not None, out.shape)
+    cache = (x, pads, strides, kernel, bias is not None, out.shape)
     return out, cache
 
 
@@ -105,16 +104,14 @@ def conv2d_backward(dout, cache):
       onto the cells the window was cut from; a cell inside several windows
       collects from each.
     """
-    xp, pads, strides, kernel, has_bias, out_shape = cache
-    kh, kw, c_in, c_out = kernel.shape
+    x, pads, strides, kernel, has_bias, out_shape = cache
     dout = as_float_array(dout, "dout")
     if dout.shape != out_shape:
         raise ValueError(f"dout must have the output's shape {out_shape}, got {dout.shape}")
-    dtype = np.result_type(xp, dout)
-    xp, dout, kernel = xp.astype(dtype, copy=False), dout.astype(dtype, copy=False), kernel.astype(dtype, copy=False)
-    dkernel = kernel_gradient(xp, dout, kernel.shape, strides)
-    dxp = input_gradient(dout, kernel, xp.shape, strides)      # col2im(dout @ kernel_matrix.T)
-    dx = np.ascontiguousarray(unpad(dxp, pads))
+    dtype = np.result_type(x, dout)
+    x, dout, kernel = x.astype(dtype, copy=False), dout.astype(dtype, copy=False), kernel.astype(dtype, copy=False)
+    dkernel = kernel_gradient(x, dout, kernel.shape, strides, pads)
+    dx = input_gradient(dout, kernel, x.shape, strides, pads)  # col2im(dout @ kernel_matrix.T), unpadded
     dbias = dout.sum(axis=(0, 1, 2)) if has_bias else None
     return dx, dkernel, dbias
 
