@@ -1,7 +1,7 @@
 """Speed and memory of dlnotes next to TensorFlow, measured in one run (``make bench``).
 
 Prints one table and writes benchmarks/RESULTS.md. Every time is the median of
-several runs after a warm-up, ours and TensorFlow's timed in alternation;
+15 runs, in three blocks after a warm-up each, ours and TensorFlow's blocks in turn;
 ratios are ours / TensorFlow's (below 1: ours is faster), and the "met" column
 judges each target from the figures of this run. ``--quick`` skips the book timings (make execute, make book, make test),
 which take minutes.
@@ -46,23 +46,29 @@ def median_time(fn, repeat: int = 7, warmup: int = 2) -> float:
     return statistics.median(times)
 
 
-def median_times(*fns, repeat: int = 15, warmup: int = 2) -> list[float]:
-    """Median seconds of each function, timed in alternation (a, b, a, b, ...).
+SETTLE_S = 0.3   # idle time before each block: longer than numpy's BLAS threads keep spinning after a call
 
-    The machine's speed drifts (other tenants, clock changes); timing ours and
-    TensorFlow's turn about exposes both to the same drift, so their ratio
-    stays honest where two separate blocks of runs could land in different
-    moments.
+
+def median_times(*fns, rounds: int = 3, runs: int = 5) -> list[float]:
+    """Median seconds of each function over ``rounds`` blocks of ``runs`` timed runs, blocks taken in turn.
+
+    Both libraries leave worker threads spinning for a while after a call
+    (numpy's BLAS for about 0.1-0.2 s on this machine): started straight
+    after ours, TensorFlow's convolution gradients lost a core and took twice
+    as long. So each block begins after SETTLE_S of idle time and one untimed
+    warm-up run, timing every library as if it ran alone; the blocks take
+    turns (a, b, a, b, ...) so that both sides see the same drift in the
+    machine's speed.
     """
-    for fn in fns:
-        for _ in range(warmup):
-            fn()
     times: list[list[float]] = [[] for _ in fns]
-    for _ in range(repeat):
+    for _ in range(rounds):
         for fn, record in zip(fns, times):
-            start = time.perf_counter()
+            time.sleep(SETTLE_S)
             fn()
-            record.append(time.perf_counter() - start)
+            for _ in range(runs):
+                start = time.perf_counter()
+                fn()
+                record.append(time.perf_counter() - start)
     return [statistics.median(record) for record in times]
 
 
@@ -194,7 +200,7 @@ def bench_recurrent(table: Table, tf) -> None:
         layer.set_weights(weights)
         tx = tf.constant(x)
         args = (x, h0, *weights) if gates == 1 else (x, h0, h0, *weights)
-        ours, keras = median_times(lambda: ours_fn(*args), lambda: layer(tx).numpy(), repeat=7)
+        ours, keras = median_times(lambda: ours_fn(*args), lambda: layer(tx).numpy())
         table.add(f"{name} (32,100,16) H=64 vs Keras layer", ours, keras, None, TARGETS["recurrent"])
 
 
@@ -303,7 +309,8 @@ def main() -> None:
         "# Benchmarks",
         "",
         f"Measured by `make bench` on {time.strftime('%Y-%m-%d')}: {machine()}.",
-        "Each time is the median of 15 runs after a warm-up, ours and TensorFlow's timed in turn. "
+        "Each time is the median of 15 runs, in three blocks of five after a warm-up each, ours and TensorFlow's "
+        "blocks taken in turn. "
         f"The convolution and pooling rows were measured in {args.processes} fresh processes: their times are "
         "the medians over the processes, and the last column lists every process's ratio. "
         "ours / TF below 1 means dlnotes is faster.",

@@ -37,6 +37,21 @@ def _offsets(window):
     return [(i, j) for i in range(window[0]) for j in range(window[1])]
 
 
+def _combine_cells(op, xp, window, out_hw, strides) -> np.ndarray:
+    """op (np.maximum or np.add) of the cells at every window offset: (N, H_out, W_out, C), a new array.
+
+    One whole-array operation per offset; the first two offsets go straight
+    into a new array (no copy of the first one first).
+    """
+    cells = [shifted(xp, i, j, out_hw, strides) for i, j in _offsets(window)]
+    if len(cells) == 1:
+        return cells[0].copy()
+    out = op(cells[0], cells[1])
+    for cell in cells[2:]:
+        op(out, cell, out=out)
+    return out
+
+
 def max_pool2d_forward(x, pool_size=2, strides=None, padding: str = "valid"):
     """Max pooling. x: (N, H, W, C) -> (out (N, H_out, W_out, C), cache).
 
@@ -45,10 +60,7 @@ def max_pool2d_forward(x, pool_size=2, strides=None, padding: str = "valid"):
     """
     x, window, strides, pads, out_hw = _setup(x, pool_size, strides, padding)
     xp = np.pad(x, ((0, 0), *pads, (0, 0)), constant_values=-np.inf) if padding != "valid" else x
-    out = None
-    for i, j in _offsets(window):
-        cell = shifted(xp, i, j, out_hw, strides)
-        out = cell.copy() if out is None else np.maximum(out, cell, out=out)
+    out = _combine_cells(np.maximum, xp, window, out_hw, strides)
     return out, (xp, out, window, strides, pads)
 
 
@@ -75,10 +87,7 @@ def avg_pool2d_forward(x, pool_size=2, strides=None, padding: str = "valid"):
     """Average pooling over the real cells of each window. x: (N, H, W, C) -> (out, cache)."""
     x, window, strides, pads, out_hw = _setup(x, pool_size, strides, padding)
     xp = np.pad(x, ((0, 0), *pads, (0, 0))) if padding != "valid" else x
-    total = None
-    for i, j in _offsets(window):
-        cell = shifted(xp, i, j, out_hw, strides)
-        total = cell.copy() if total is None else np.add(total, cell, out=total)
+    total = _combine_cells(np.add, xp, window, out_hw, strides)
     if padding == "valid":
         counts = np.asarray(window[0] * window[1], dtype=total.dtype)     # every window is all real cells
     else:                                                                 # (1, Ho, Wo, 1): real cells per window
