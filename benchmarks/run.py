@@ -228,11 +228,16 @@ def import_time() -> tuple[float, bool]:
 
 
 def timed(command: list[str]) -> tuple[float, float, str]:
-    """Wall seconds, peak resident memory in MB (largest process, via /usr/bin/time -v), output."""
+    """Wall seconds, peak resident memory in MB (largest process, via /usr/bin/time -v), output.
+
+    A command that fails stops the benchmark: a time for a broken build or a red test run means nothing.
+    """
     timer = ["/usr/bin/time", "-v"] if Path("/usr/bin/time").exists() else []
     start = time.perf_counter()
     proc = subprocess.run(timer + command, cwd=ROOT, capture_output=True, text=True)
     wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        sys.exit(f"{' '.join(command)} failed (exit status {proc.returncode}):\n{(proc.stdout + proc.stderr)[-3000:]}")
     peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
     return wall, (int(peak.group(1)) / 1024 if peak else float("nan")), proc.stdout + proc.stderr
 
@@ -251,8 +256,9 @@ def book_timings() -> list[str]:
     row("make execute (total)", wall, peak, 360)
     wall, peak, _ = timed(["make", "book"])
     row("make book (from stored outputs)", wall, peak, 60)
-    wall, peak, _ = timed(["make", "test"])
-    row("make test", wall, peak)
+    wall, peak, output = timed(["make", "test"])
+    passed = re.findall(r"(\d+) passed", output)
+    row(f"make test ({passed[-1] if passed else '?'} passed)", wall, peak)
     lines += ["", "Peak memory is GNU time's maximum resident set size: the largest single process it waited for. "
               "For make execute that is the notebook runner; the kernels it starts are not counted."]
     return lines
