@@ -240,6 +240,49 @@ def test_float32_in_float32_out(rng):
     assert {k: v.dtype for k, v in arrays.items()} == {k: np.float32 for k in arrays}
 
 
+def test_mixed_dtypes_promote_to_float64(rng):
+    # float32 only when x, kernel (and bias) are all float32; then every gradient follows dout's dtype too
+    case = Case(2, 6, 5, 3, 2, 3, 2, 2, 1, "same")
+    p64 = random_problem(rng, case)
+    p32 = {k: v.astype(np.float32) for k, v in p64.items()}
+    want = ours(p64, case)
+    for name, mix in [("x float32", {**p64, "x": p32["x"]}), ("kernel float32", {**p64, "kernel": p32["kernel"]}),
+                      ("bias float64 only", {**p32, "bias": p64["bias"]})]:
+        got = ours(mix, case)
+        assert got.dtype == np.float64, f"{name}: out is {got.dtype}"
+        assert_close(name, got, want, rtol=1e-6, atol=1e-6)
+    U = rng.standard_normal(out_shape(case))
+    _, cache = conv.conv2d_forward(p32["x"], p32["kernel"], p32["bias"], strides=(2, 1), padding="same")
+    dx, dkernel, dbias = conv.conv2d_backward(U, cache)                   # float64 dout after a float32 forward
+    want_grads = our_grads(p64, case, U)
+    for name, got in {"x": dx, "kernel": dkernel, "bias": dbias}.items():
+        assert got.dtype == np.float64, f"d{name} is {got.dtype}"
+        assert_close(f"d{name}", got, want_grads[name], rtol=1e-5, atol=1e-5)
+
+
+def test_empty_batch_gives_empty_results(rng):
+    x = np.zeros((0, 5, 6, 2))
+    kernel = rng.standard_normal((3, 3, 2, 4))
+    out, cache = conv.conv2d_forward(x, kernel, np.ones(4), strides=2, padding="same")
+    assert out.shape == (0, 3, 3, 4)
+    dx, dkernel, dbias = conv.conv2d_backward(np.zeros(out.shape), cache)
+    assert dx.shape == x.shape and dkernel.shape == kernel.shape and dbias.shape == (4,)
+    assert not dkernel.any() and not dbias.any()
+
+
+def test_read_only_and_non_contiguous_inputs(rng):
+    case = Case(3, 7, 6, 2, 3, 3, 3, 1, 2, "same")
+    p = random_problem(rng, case)
+    want = ours(p, case)
+    x_t = np.ascontiguousarray(p["x"].transpose(0, 2, 1, 3)).transpose(0, 2, 1, 3)   # same values, other strides
+    assert not x_t.flags.c_contiguous
+    locked = {k: v.copy() for k, v in p.items()}
+    for v in locked.values():
+        v.flags.writeable = False
+    assert_close("non-contiguous x", ours({**p, "x": x_t}, case), want, rtol=1e-12, atol=1e-12)
+    assert_close("read-only inputs", ours(locked, case), want, rtol=0, atol=0)
+
+
 def test_backward_matches_gradient_tape_in_float32(tf, rng):
     case = Case(3, 9, 8, 3, 4, 4, 2, 2, 3, "same")
     p = random_problem(rng, case, np.float32)

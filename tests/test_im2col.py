@@ -97,6 +97,14 @@ def test_im2col_times_the_kernel_is_conv2d(rng):
     assert_close("im2col @ kernel", product.reshape(out.shape), out, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("window", [(1, 1), (3, 4)], ids=["1x1", "whole-input"])
+def test_im2col_always_returns_a_new_writeable_array(rng, window):
+    # for these windows the rows could be a mere view of xp; im2col promises a copy
+    xp = rng.standard_normal((2, 3, 4, 2))
+    rows = conv.im2col(xp, window)
+    assert rows.flags.writeable and not np.shares_memory(rows, xp)
+
+
 def test_im2col_hand_example():
     xp = np.arange(12.0).reshape(1, 3, 4, 1)         # rows 0-3, 4-7, 8-11
     got = conv.im2col(xp, (2, 2), (1, 2))
@@ -150,22 +158,53 @@ def test_input_gradient_is_col2im_of_the_window_gradients(rng, case, chunk_bytes
     assert_close(f"input_gradient {case.id}", got, want, rtol=1e-12, atol=1e-12)
 
 
-def test_scratch_is_reused_and_results_are_not(rng):
-    # the buffers behind the chunks are reused from call to call; the arrays returned never are
-    x, pads, _, kernel, dout = padded_problem(rng, Case(3, 6, 5, 2, 3, 3, 3, 1, 1, "same"))
-    first = _im2col.correlate(x, kernel, (1, 1), pads)
-    first_copy = first.copy()
-    second = _im2col.correlate(2 * x, kernel, (1, 1), pads)
-    assert_close("first result untouched by the second call", first, first_copy, rtol=0, atol=0)
-    assert_close("linear in x", second, 2 * first, rtol=1e-12, atol=1e-12)
+@pytest.mark.parametrize("chunk_bytes", CHUNKINGS, indirect=True)
+def test_scratch_is_reused_and_results_are_not(rng, chunk_bytes):
+    # the buffers behind the chunks (two taken in turn) are reused from call to call and
+    # chunk to chunk; the arrays returned never are
+    x, pads, _, kernel, dout = padded_problem(rng, Case(5, 6, 5, 2, 3, 3, 3, 1, 1, "same"))
+    for layout in LAYOUTS:
+        first = _im2col.correlate(x, kernel, (1, 1), pads, layout)
+        first_copy = first.copy()
+        second = _im2col.correlate(2 * x, kernel, (1, 1), pads, layout)
+        assert_close(f"first result untouched by the second call, {layout}", first, first_copy, rtol=0, atol=0)
+        assert_close(f"linear in x, {layout}", second, 2 * first, rtol=1e-12, atol=1e-12)
     dx1 = _im2col.input_gradient(dout, kernel, x.shape, (1, 1), pads)
     dx1_copy = dx1.copy()
-    _im2col.input_gradient(3 * dout, kernel, x.shape, (1, 1), pads)
+    dx3 = _im2col.input_gradient(3 * dout, kernel, x.shape, (1, 1), pads)
     assert_close("first dx untouched by the second call", dx1, dx1_copy, rtol=0, atol=0)
+    assert_close("dx linear in dout", dx3, 3 * dx1, rtol=1e-12, atol=1e-12)
     a = _im2col.scratch("test", (4, 5), np.float32)
     b = _im2col.scratch("test", (2, 3), np.float64)
     assert a.shape == (4, 5) and b.shape == (2, 3) and b.dtype == np.float64
     assert np.shares_memory(a, b), "a smaller request reuses the buffer"
+
+
+def test_scratch_does_not_keep_huge_requests(monkeypatch):
+    monkeypatch.setattr(_im2col, "KEEP_BYTES", 1000)
+    small = _im2col.scratch("keep-test", (10,), np.float64)
+    huge = _im2col.scratch("keep-test", (200,), np.float64)
+    assert not np.shares_memory(small, huge)
+    assert _im2col._SCRATCH.buffers["keep-test"].nbytes == 80, "the huge request was not kept"
+
+
+def test_conv2d_in_several_threads_at_once_matches_one_thread(rng):
+    from concurrent.futures import ThreadPoolExecutor
+
+    problems = [padded_problem(rng, Case(6, 9, 8, 3, 4, 3, 3, 1, 1, "same")) for _ in range(6)]
+
+    def run(problem):
+        x, _, _, kernel, dout = problem
+        out, cache = conv.conv2d_forward(x, kernel, padding="same")
+        return (out, *conv.conv2d_backward(dout, cache)[:2])
+
+    want = [run(p) for p in problems]
+    with ThreadPoolExecutor(4) as pool:
+        for _ in range(3):
+            got = list(pool.map(run, problems))
+            for g, w in zip(got, want):
+                for name, a, b in zip(["out", "dx", "dkernel"], g, w):
+                    assert_close(f"{name} from a worker thread", a, b, rtol=0, atol=0)
 
 
 def test_scratch_is_per_thread():
@@ -188,14 +227,22 @@ def test_chunks_cover_every_row_once_in_order(rng, monkeypatch):
         assert got == [(0, 48, (48, 18)), (48, 96, (48, 18)), (96, 112, (16, 18))], layout
 
 
-def test_float32_stays_float32(rng):
-    x = rng.standard_normal((3, 8, 9, 2)).astype(np.float32)
-    kernel = rng.standard_normal((3, 2, 2, 4)).astype(np.float32)
-    dout = rng.standard_normal((3, 6, 8, 4)).astype(np.float32)
-    for layout in LAYOUTS:
-        assert _im2col.correlate(x, kernel, (1, 1), layout=layout).dtype == np.float32
-        assert _im2col.kernel_gradient(x, dout, kernel.shape, (1, 1), layout=layout).dtype == np.float32
-    assert _im2col.input_gradient(dout, kernel, x.shape, (1, 1)).dtype == np.float32
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_float32_stays_float32_and_matches_float64(rng, layout, monkeypatch):
+    monkeypatch.setattr(_im2col, "CHUNK_BYTES", 2000)                     # several chunks
+    x, pads, _, kernel, dout = padded_problem(rng, Case(5, 8, 9, 2, 4, 3, 2, 1, 2, "same"))
+    x32, kernel32, dout32 = (a.astype(np.float32) for a in (x, kernel, dout))
+    got = {
+        "correlate": (_im2col.correlate(x32, kernel32, (1, 2), pads, layout),
+                      _im2col.correlate(x, kernel, (1, 2), pads, layout)),
+        "kernel_gradient": (_im2col.kernel_gradient(x32, dout32, kernel.shape, (1, 2), pads, layout),
+                            _im2col.kernel_gradient(x, dout, kernel.shape, (1, 2), pads, layout)),
+        "input_gradient": (_im2col.input_gradient(dout32, kernel32, x.shape, (1, 2), pads),
+                           _im2col.input_gradient(dout, kernel, x.shape, (1, 2), pads)),
+    }
+    for name, (single, double) in got.items():
+        assert single.dtype == np.float32, name
+        assert_close(f"{name} float32 vs float64", single, double, rtol=1e-5, atol=1e-5)
 
 
 def test_layout_follows_the_longer_contiguous_run():

@@ -5,8 +5,8 @@ whole window, so that a convolution is one matrix product,
 
     out = im2col(x_pad) @ kernel.reshape(KH * KW * C_in, C_out).
 
-For a batch that matrix is KH * KW times the size of the input (38 MB for 64
-images of 32 x 32 x 16 under a 3 x 3 kernel). Written in one go it leaves the
+For a batch that matrix is about KH * KW times the size of the input at
+stride 1 (38 MB for 64 images of 32 x 32 x 16 under a 3 x 3 kernel). Written in one go it leaves the
 CPU cache, and the copy costs as much as the product itself. This module
 computes the same products in chunks of images: each chunk is padded and its
 rows copied into buffers of about ``CHUNK_BYTES`` (small enough to stay in
@@ -17,7 +17,7 @@ half the time: ``benchmarks/RESULTS.md`` has both, measured in one run.
 Three habits make the difference, each measured on the benchmark machine:
 
 * Chunks of images, so the rows are still in cache when the product reads them.
-* Scratch buffers reused from call to call (one set per thread, a few MB:
+* Scratch buffers reused from call to call (one set per thread, about 15 MB:
   :func:`scratch`; two in turn where BLAS's threads read what this thread
   wrote: :func:`scratch_alternating`). Large temporary arrays, freshly allocated, are mapped
   anew from the operating system on every call, and touching their pages for
@@ -52,6 +52,7 @@ import numpy as np
 from ._spatial import windows
 
 CHUNK_BYTES = 4 * 2**20   # measured on the benchmark machine: 4-8 MiB chunks fastest, one-go 2x slower
+KEEP_BYTES = 4 * CHUNK_BYTES   # larger scratch requests (one huge image) get a fresh array that is not kept
 LAYOUTS = ("rows", "columns")
 _SCRATCH = threading.local()
 
@@ -59,10 +60,16 @@ _SCRATCH = threading.local()
 def scratch(name: str, shape, dtype) -> np.ndarray:
     """An uninitialised array of ``shape`` in this thread's reused buffer ``name``; grown when too small.
 
-    The array is only valid until the next request for the same name in this thread.
+    The array is only valid until the next request for the same name in this
+    thread. A chunk is at least one image, so a single huge image can ask for
+    more than CHUNK_BYTES; requests above KEEP_BYTES get a fresh array that is
+    not kept, so a thread holds at most a few times KEEP_BYTES in all (about
+    15 MB for the book's sizes).
     """
     dtype = np.dtype(dtype)
     nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if nbytes > KEEP_BYTES:
+        return np.empty(shape, dtype)
     buffers = _SCRATCH.__dict__.setdefault("buffers", {})
     buffer = buffers.get(name)
     if buffer is None or buffer.nbytes < nbytes:
@@ -104,6 +111,7 @@ def images_per_chunk(n: int, bytes_per_image: int) -> int:
 
 
 def padded_shape(shape, pads) -> tuple[int, int, int, int]:
+    """(N, H, W, C) grown by pads ((top, bottom), (left, right)): (N, H + top + bottom, W + left + right, C)."""
     (top, bottom), (left, right) = pads
     return shape[0], shape[1] + top + bottom, shape[2] + left + right, shape[3]
 
@@ -202,6 +210,10 @@ def input_gradient(dout: np.ndarray, kernel: np.ndarray, input_shape, strides, p
     row or image. Computed channels-first, (C, cells), so that each addition
     moves C long runs. At stride 1 the grid is as dense as dout; at larger
     strides most of it is zeros (correct, sh * sw times the work).
+
+    The zero cells rely on 0 * w = 0: with an infinite or NaN weight, cells
+    that no window reads come out NaN instead of 0 (the cells windows do read
+    are inf or NaN then anyway).
     """
     kh, kw, c, c_out = kernel.shape
     n, ho, wo, _ = dout.shape

@@ -46,7 +46,13 @@ def conv_output_size(size: int, kernel: int, stride: int = 1, padding: str = "va
 
 
 def conv2d_forward(x, kernel, bias=None, strides=1, padding: str = "valid"):
-    """Convolution forward pass. Returns (out (N, H_out, W_out, C_out), cache)."""
+    """Convolution forward pass. Returns (out (N, H_out, W_out, C_out), cache).
+
+    x: (N, H, W, C_in); kernel: (KH, KW, C_in, C_out); bias: (C_out,) or None.
+    The result is float32 when x, kernel and bias all are, float64 otherwise.
+    As in the other layers, the cache keeps a reference to x, not a
+    copy: changing x in place before the backward pass changes dkernel.
+    """
     x = check_images(x)
     kernel = as_float_array(kernel, "kernel")
     if kernel.ndim != 4:
@@ -65,7 +71,7 @@ def conv2d_forward(x, kernel, bias=None, strides=1, padding: str = "valid"):
             f"kernel of {kh}x{kw} is larger than the {x.shape[1]}x{x.shape[2]} input with 'valid' padding"
         )
     pads = pad_amounts(x.shape, (kh, kw), strides, padding)
-    dtype = np.result_type(x, kernel)
+    dtype = np.result_type(x, kernel, *([] if bias is None else [bias]))   # float32 only if all are float32
     x, kernel = x.astype(dtype, copy=False), kernel.astype(dtype, copy=False)
     out = correlate(x, kernel, strides, pads)                  # = im2col(x_pad) @ kernel.reshape(-1, C_out)
     if bias is not None:
@@ -87,7 +93,7 @@ def im2col(xp, window, strides=1) -> np.ndarray:
     if window[0] > xp.shape[1] or window[1] > xp.shape[2]:
         raise ValueError(f"window {window} is larger than the {xp.shape[1]}x{xp.shape[2]} input xp")
     view = window_rows(xp, window, strides)                    # (N, H_out, W_out, KH, KW, C), no copy
-    return view.reshape(-1, window[0] * window[1] * xp.shape[3])
+    return np.array(view).reshape(-1, window[0] * window[1] * xp.shape[3])    # always a new array
 
 
 def conv2d_backward(dout, cache):
