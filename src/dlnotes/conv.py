@@ -93,7 +93,7 @@ def im2col(xp, window, strides=1) -> np.ndarray:
     if window[0] > xp.shape[1] or window[1] > xp.shape[2]:
         raise ValueError(f"window {window} is larger than the {xp.shape[1]}x{xp.shape[2]} input xp")
     view = window_rows(xp, window, strides)                    # (N, H_out, W_out, KH, KW, C), no copy
-    return np.array(view).reshape(-1, window[0] * window[1] * xp.shape[3])    # always a new array
+    return view.copy().reshape(-1, window[0] * window[1] * xp.shape[3])      # always a new array
 
 
 def conv2d_backward(dout, cache):
