@@ -282,11 +282,12 @@ def machine() -> str:
 def run_layers_in_fresh_processes(processes: int) -> Table:
     """The conv and pooling rows, measured in ``processes`` fresh Python processes, merged by median.
 
-    On this virtual machine one process in five or so runs the chunked
-    convolution 2-3x slower than the others (its two virtual CPUs then sit on
-    distant host cores, and cache lines shared by the two BLAS threads travel
-    far), and the state lasts for seconds. One process would report whichever
-    state it drew; several show both, and the table gives every process's ratio.
+    On this shared virtual machine the speed of numpy's two BLAS threads
+    changes from minute to minute: in some processes the same convolution
+    (chunked or one-go) runs 2-3x slower, and TensorFlow's forward convolution
+    itself alternates between about 4.5 and 7 ms. One process would report
+    whichever state it drew; several show the spread, the median of their
+    ratios is the verdict, and the table gives every process's ratio.
     """
     runs = []
     for _ in range(processes):
@@ -300,7 +301,7 @@ def run_layers_in_fresh_processes(processes: int) -> Table:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="skip make execute / make book / make test")
-    parser.add_argument("--processes", type=int, default=5, help="fresh processes for the conv and pooling rows")
+    parser.add_argument("--processes", type=int, default=7, help="fresh processes for the conv and pooling rows")
     parser.add_argument("--layers-json", action="store_true", help=argparse.SUPPRESS)   # one process's conv/pool rows
     args = parser.parse_args()
     if args.layers_json:
