@@ -23,8 +23,8 @@ output pixels. The functions below compute exactly that product, a few images
 at a time so that the im2col rows stay in the CPU cache (:mod:`dlnotes._im2col`
 says how, and why it halves the time).
 
-Backward, with the same matrix: dkernel = im2col(x_pad).T @ dout, and dx is
-itself a convolution (see :func:`conv2d_backward`).
+Backward, with the same matrix: dkernel = im2col(x_pad).T @ dout, and
+dx = col2im(dout @ kernel_matrix.T), im2col's transpose (see :func:`conv2d_backward`).
 """
 
 from __future__ import annotations
