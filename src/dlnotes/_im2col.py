@@ -49,7 +49,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from ._spatial import windows
+from ._spatial import shifted, unpad, windows
 
 CHUNK_BYTES = 4 * 2**20   # measured on the benchmark machine: 4-8 MiB chunks fastest, one-go 2x slower
 KEEP_BYTES = 4 * CHUNK_BYTES   # larger scratch requests (one huge image) get a fresh array that is not kept
@@ -217,7 +217,6 @@ def input_gradient(dout: np.ndarray, kernel: np.ndarray, input_shape, strides, p
     """
     kh, kw, c, c_out = kernel.shape
     n, ho, wo, _ = dout.shape
-    (sh, sw), ((top, _), (left, _)) = strides, pads
     _, hp, wp, _ = padded_shape(input_shape, pads)
     weights = kernel.reshape(kh * kw * c, c_out)
     dx = np.empty(input_shape, dout.dtype)
@@ -227,7 +226,7 @@ def input_gradient(dout: np.ndarray, kernel: np.ndarray, input_shape, strides, p
         cells = (stop - start) * hp * wp
         grid = scratch_alternating("grid", (stop - start, hp, wp, c_out), dout.dtype)
         grid[...] = 0
-        grid[:, : sh * (ho - 1) + 1: sh, : sw * (wo - 1) + 1: sw] = dout[start:stop]
+        shifted(grid, 0, 0, (ho, wo), strides)[...] = dout[start:stop]      # each window's top-left cell
         window_grads = scratch("window_grads", (kh * kw * c, cells), dout.dtype)
         np.matmul(weights, grid.reshape(cells, c_out).T, out=window_grads)      # (KH * KW * C, cells)
         window_grads = window_grads.reshape(kh, kw, c, cells)
@@ -238,5 +237,5 @@ def input_gradient(dout: np.ndarray, kernel: np.ndarray, input_shape, strides, p
                 shift = i * wp + j
                 grad[:, shift:] += window_grads[i, j, :, : cells - shift]
         padded = grad.T.reshape(stop - start, hp, wp, c)
-        dx[start:stop] = padded[:, top: top + input_shape[1], left: left + input_shape[2]]
+        dx[start:stop] = unpad(padded, pads)
     return dx
