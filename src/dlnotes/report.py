@@ -1,0 +1,106 @@
+"""Sentences written from computed values: how a chapter's prose stays true to its outputs.
+
+A number in a chapter's prose comes from a cell, never from the author's
+memory of an earlier run. A cell computes the values, checks the claim the
+sentence makes, and writes the sentence::
+
+    assert accuracy["rnn", 100] < 0.6, accuracy          # the claim, checked on every run
+    say(f"At 100 steps the simple RNN is back at chance ({percent(accuracy['rnn', 100])}).")
+
+``say`` displays Markdown (maths included), so the sentence reads as prose in
+the web book, in JupyterLab and in Colab alike; nbval compares it like any
+other output, so a sentence that stops being true turns CI red.
+
+Two rules keep the printed text the same on every x86-64 CPU:
+
+* a value that only says "these agree" (a finite-difference error, a
+  difference from TensorFlow) is printed as a bound it is checked against,
+  with :func:`below`, never with its last digits, which depend on the order
+  of floating-point operations;
+* a training result, whose digits depend on that order too, is reported over
+  several seeds as what is stable: how many seeds reach a threshold
+  (:func:`count_reaching`), or a median and range rounded coarsely enough
+  (:func:`over_seeds`).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Iterable
+
+import numpy as np
+
+
+def say(markdown: str) -> None:
+    """Display ``markdown`` as a Markdown output of the running cell.
+
+    Parameters
+    ----------
+    markdown : str
+        The sentence or paragraph, MyST/CommonMark Markdown; ``$...$`` maths
+        renders in the web book and in Jupyter.
+    """
+    if not isinstance(markdown, str):
+        raise TypeError(f"markdown must be a str, got {type(markdown).__name__}")
+    from IPython.display import Markdown, display
+
+    display(Markdown(markdown))
+
+
+def power_of_ten(bound: float) -> str:
+    """``1e-06`` written as ``1e-6`` (and ``1e+03`` as ``1e3``); other bounds as ``%g``."""
+    exponent = math.log10(bound)
+    if exponent == round(exponent):
+        return f"1e{int(round(exponent))}"
+    return f"{bound:g}"
+
+
+def below(value, bound: float, what: str = "value") -> str:
+    """Return ``"below <bound>"`` after checking that ``value`` (every entry of it) is below ``bound``.
+
+    Parameters
+    ----------
+    value : float or array-like
+        A measured error or difference; an array is judged by its largest entry.
+    bound : float
+        The positive bound the claim is made against (``1e-6`` for a
+        finite-difference check in float64, ``1e-5`` for float32 parity with TensorFlow).
+    what : str
+        Names the value in the error raised when the check fails.
+
+    Raises
+    ------
+    AssertionError
+        When the value is not finite or not below ``bound``: the sentence the
+        caller was about to print would be false.
+    """
+    if not (isinstance(bound, (int, float)) and bound > 0):
+        raise ValueError(f"bound must be a positive number, got {bound!r}")
+    largest = float(np.max(np.abs(np.asarray(value, dtype=float))))
+    if not largest < bound:  # also catches NaN
+        raise AssertionError(f"{what} is {largest:.3g}, not below {power_of_ten(bound)}")
+    return f"below {power_of_ten(bound)}"
+
+
+def percent(fraction: float, digits: int = 0) -> str:
+    """``0.8183`` as ``"82%"`` (``digits`` decimals after the point)."""
+    return f"{100 * float(fraction):.{digits}f}%"
+
+
+def count_reaching(values: Iterable[float], threshold: float) -> int:
+    """How many of ``values`` are at or above ``threshold`` (seeds that learnt the task, say)."""
+    return int(sum(float(v) >= threshold for v in values))
+
+
+def over_seeds(values: Iterable[float], fmt: str = "{:.2f}") -> str:
+    """``"median 0.94 (0.90 to 0.98 over 5 seeds)"``: a training result as its median and range.
+
+    Use a format coarse enough that the text does not change between CPUs;
+    ``make test`` checks it under a second set of numeric kernels.
+    """
+    values = np.asarray(list(values), dtype=float)
+    if values.size == 0:
+        raise ValueError("values must hold at least one result, got none")
+    low, mid, high = (fmt.format(v) for v in (values.min(), np.median(values), values.max()))
+    seeds = "seed" if values.size == 1 else "seeds"
+    return f"median {mid} ({low} to {high} over {values.size} {seeds})"
