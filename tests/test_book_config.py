@@ -136,3 +136,14 @@ def test_no_cell_relies_on_a_trailing_semicolon(path):
         if cell["cell_type"] == "code":
             lines = [line for line in "".join(cell["source"]).splitlines() if line.strip()]
             assert not (lines and lines[-1].rstrip().endswith(";")), f"cell {i} ends with ';'"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_download_log_url_or_machine_path_in_outputs(path):
+    """Keras' download progress, a resolver error or a home directory is not part of the chapter."""
+    for i, cell in enumerate(json.loads(path.read_text())["cells"]):
+        for out in cell.get("outputs", []):
+            text = "".join(out.get("text", "")) + "".join(out.get("data", {}).get("text/plain", ""))
+            text += "".join(out.get("data", {}).get("text/markdown", ""))
+            for sign in ("Downloading data from", "/root/", "/home/", "/tmp/", "https://", "Errno", "URL fetch failure"):
+                assert sign not in text, f"cell {i} shows {sign!r}: {text[:200]!r}"
