@@ -12,7 +12,7 @@ of what numpy and TensorFlow compute:
 * ``OPENBLAS_CORETYPE=Haswell``: numpy's OpenBLAS uses its AVX2 kernels (set only
   when the environment does not set OPENBLAS_CORETYPE already, which some machines
   do to avoid faulty kernels, and only on a CPU with AVX2);
-* ``NPY_DISABLE_CPU_FEATURES=X86_V4``: numpy's own loops without AVX-512.
+* ``NPY_DISABLE_CPU_FEATURES="X86_V4,AVX512_ICL,AVX512_SPR"``: numpy's own loops without AVX-512.
 
 usage:
   python tools/kernels.py env           the settings, as NAME=VALUE words for env(1)
@@ -30,7 +30,7 @@ def second_kernel_set(environ=os.environ, cpuinfo_path: str = "/proc/cpuinfo") -
     settings = {
         "TF_ENABLE_ONEDNN_OPTS": "0",
         "ONEDNN_MAX_CPU_ISA": "AVX2",
-        "NPY_DISABLE_CPU_FEATURES": "X86_V4",
+        "NPY_DISABLE_CPU_FEATURES": "X86_V4,AVX512_ICL,AVX512_SPR",
     }
     if "OPENBLAS_CORETYPE" not in environ and _has_avx2(cpuinfo_path):
         settings["OPENBLAS_CORETYPE"] = "Haswell"
