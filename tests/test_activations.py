@@ -194,8 +194,9 @@ def test_leaky_relu_default_alpha_is_0_01_not_tf_default(tf):
     z = np.array([-3.0, -0.5, 2.0])
     assert_close("leaky_relu default", A.leaky_relu(z), tf.nn.leaky_relu(z, alpha=0.01).numpy(), rtol=1e-7)
     assert_close("leaky_relu_grad default", A.leaky_relu_grad(z), [0.01, 0.01, 1.0])
-    # TensorFlow's own default is 0.2: the two must be told apart.
+    # TensorFlow's own default is 0.2 (chapter 1 says so): the two must be told apart.
     assert not np.allclose(A.leaky_relu(z), tf.nn.leaky_relu(z).numpy())
+    assert_close("tf.nn.leaky_relu default", tf.nn.leaky_relu(z).numpy(), A.leaky_relu(z, alpha=0.2), rtol=1e-6)
 
 
 @pytest.mark.parametrize("scale", SCALES)
