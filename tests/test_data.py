@@ -6,6 +6,8 @@ at a temporary folder and replaces the download with a stub.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from conftest import assert_close
@@ -159,15 +161,45 @@ def test_mnist_uses_the_download_when_nothing_is_cached(keras_home, monkeypatch,
 
 def test_mnist_falls_back_to_digits_with_a_warning_and_a_message(keras_home, monkeypatch, capsys):
     monkeypatch.setattr(data, "_download_mnist", _offline)
-    with pytest.warns(data.DatasetFallbackWarning, match=r"MNIST is not available offline .*no network"):
+    with pytest.warns(data.DatasetFallbackWarning, match=r"MNIST is not available .*mnist\.npz.*no network"):
         s = data.load_mnist()
     assert issubclass(data.DatasetFallbackWarning, UserWarning)
     assert "digits" in s.source
     assert s.x_train.shape == (1347, 32, 32, 1) and s.x_test.shape == (450, 32, 32, 1)
-    out = capsys.readouterr().out
-    assert out.count("\n") == 1, out
-    assert out.startswith("MNIST is not available offline (")
-    assert "no network" in out and out.rstrip().endswith("); using load_digits32() instead")
+    assert capsys.readouterr().out == data.FALLBACK_MESSAGE + "\n"
+
+
+def test_the_fallback_message_is_one_clean_sentence():
+    """It is stored in the book's outputs: the same on every machine, with no reason, path or URL."""
+    message = data.FALLBACK_MESSAGE
+    assert "\n" not in message and message.endswith(".") and message.count(". ") == 0
+    assert "scikit-learn's bundled digits" in message
+    for sign in ("/", "\\", "http", "Errno", "Error", "(", "~"):
+        assert sign not in message, sign
+
+
+def _chatty_download(fails):
+    """Prints what Keras' get_file prints (its URL line and a progress bar) before it fails or returns."""
+    def download():
+        print("Downloading data from https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz")
+        print("11490434/11490434 [==============================] - 1s 0us/step")
+        if fails:
+            raise Exception("URL fetch failure on https://...: None -- [Errno -2] Name or service not known")
+        x = np.zeros((2, 28, 28), np.uint8)
+        return (x, np.array([1, 2], np.uint8)), (x[:1], np.array([3], np.uint8))
+    return download
+
+
+@pytest.mark.parametrize("fails", [True, False], ids=["download-fails", "download-works"])
+def test_keras_download_messages_do_not_reach_stdout(keras_home, monkeypatch, capsys, fails):
+    monkeypatch.setattr(data, "_download_mnist", _chatty_download(fails))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", data.DatasetFallbackWarning)
+        s = data.load_mnist()
+    captured = capsys.readouterr()
+    assert captured.out == (data.FALLBACK_MESSAGE + "\n" if fails else ""), captured.out
+    assert "Downloading data from" in captured.err       # still visible to a reader, on stderr
+    assert s.source == ("MNIST" if not fails else data.DIGITS_SOURCE)
 
 
 def test_mnist_without_fallback_raises_with_the_reason(keras_home, monkeypatch):

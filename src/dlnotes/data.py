@@ -3,8 +3,9 @@
 * :func:`load_digits32`: scikit-learn's bundled 8x8 digits (1,797 images, no
   download ever), upscaled to 32x32, LeNet-5's input size.
 * :func:`load_mnist`: MNIST (70,000 images of 28x28) read from Keras' cache
-  file, else downloaded by Keras; when neither works it says so and falls
-  back to :func:`load_digits32`, so a notebook runs without a network.
+  file, else downloaded by Keras; when neither works it says so in one
+  sentence (:data:`FALLBACK_MESSAGE`) and falls back to :func:`load_digits32`,
+  so a notebook runs without a network.
 
 Both return a :class:`Split` of float32 images ``(N, 32, 32, 1)`` in [0, 1]
 and int64 labels ``(N,)`` in 0..9, plus a ``source`` string saying which data
@@ -13,8 +14,10 @@ it is. TensorFlow is imported only to download MNIST.
 
 from __future__ import annotations
 
+import contextlib
 import numbers
 import os
+import sys
 import warnings
 from collections import namedtuple
 
@@ -26,6 +29,11 @@ Split = namedtuple("Split", ["x_train", "y_train", "x_test", "y_test", "source"]
 Split.__doc__ = """Train/test arrays: x (N, H, W, 1) float32 in [0, 1], y (N,) int64; source names the data."""
 
 DIGITS_SOURCE = "scikit-learn digits (8x8, upscaled to 32x32)"
+
+FALLBACK_MESSAGE = (
+    "MNIST could not be loaded, so this uses scikit-learn's bundled digits instead, which need no network."
+)
+"""What :func:`load_mnist` prints when it falls back: the same sentence on every machine (the reason is in the warning)."""
 
 
 class DatasetFallbackWarning(UserWarning):
@@ -98,8 +106,12 @@ def load_mnist(pad_to: int = 32, fallback: bool = True) -> Split:
     centred: 2 pixels each side for 32 (an odd margin puts the extra pixel at
     the bottom and right). ``source`` is "MNIST".
 
-    If neither works: with ``fallback`` the function warns
-    (:class:`DatasetFallbackWarning`), prints one line saying why, and returns
+    Keras' download messages and progress bar go to stderr, not stdout, so
+    that a notebook's stored output does not depend on the network.
+
+    If neither works: with ``fallback`` the function prints
+    :data:`FALLBACK_MESSAGE` (one sentence, no paths or error text), warns
+    with the reason (:class:`DatasetFallbackWarning`, on stderr), and returns
     :func:`load_digits32` (always 32x32, whatever ``pad_to``); without it, a
     ``RuntimeError`` gives the reason.
     """
@@ -116,14 +128,15 @@ def load_mnist(pad_to: int = 32, fallback: bool = True) -> Split:
         else:
             reason = f"no cached file {path}"
         try:
-            data = _download_mnist()
+            with contextlib.redirect_stdout(sys.stderr):   # "Downloading data from ...", the progress bar
+                data = _download_mnist()
         except Exception as exc2:  # no TensorFlow, no network, a proxy error page, ...
             reason += f"; download failed: {type(exc2).__name__}: {exc2}"
             if not fallback:
                 raise RuntimeError(f"MNIST is not available ({reason})") from exc2
-            message = f"MNIST is not available offline ({reason}); using load_digits32() instead"
-            warnings.warn(message, DatasetFallbackWarning, stacklevel=2)
-            print(message)
+            warnings.warn(f"MNIST is not available ({reason}); using load_digits32() instead",
+                          DatasetFallbackWarning, stacklevel=2)
+            print(FALLBACK_MESSAGE)
             return load_digits32()
 
     before = (pad_to - 28) // 2
