@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from dlnotes.report import below, count_reaching, over_seeds, percent, power_of_ten, say
+from dlnotes.report import below, count_reaching, over_seeds, percent, power, power_of_ten, say, sci
 
 
 def test_say_displays_markdown_and_returns_nothing(monkeypatch):
@@ -57,3 +57,15 @@ def test_over_seeds_gives_median_and_range():
     with pytest.raises(ValueError, match="at least one result"):
         over_seeds([])
 
+
+
+def test_power_and_sci_write_orders_of_magnitude_as_maths():
+    assert power(7.8e-4) == "$10^{-3}$"
+    assert power(2.6e4) == "$10^{4}$"
+    assert sci(4.57e4) == r"$5 \times 10^{4}$"
+    assert sci(9.6e-5) == r"$1 \times 10^{-4}$"
+    for bad in (0.0, -1.0, math.nan, math.inf):
+        with pytest.raises(ValueError, match="x must be a positive finite number"):
+            power(bad)
+        with pytest.raises(ValueError, match="x must be a positive finite number"):
+            sci(bad)

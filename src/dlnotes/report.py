@@ -55,6 +55,29 @@ def power_of_ten(bound: float) -> str:
     return f"{bound:g}"
 
 
+def power(x: float) -> str:
+    """``x`` as the nearest power of ten, as Markdown maths: ``7.8e-4`` gives ``$10^{-3}$``.
+
+    For an order of magnitude in a sentence, where the digits would depend on the CPU.
+    """
+    x = _positive_finite(x, "x")
+    return f"$10^{{{round(math.log10(x))}}}$"
+
+
+def sci(x: float) -> str:
+    """``x`` to one significant digit, as Markdown maths: ``4.57e4`` gives ``$5 \\times 10^{4}$``."""
+    x = _positive_finite(x, "x")
+    mantissa, exponent = f"{x:.0e}".split("e")
+    return f"${mantissa} \\times 10^{{{int(exponent)}}}$"
+
+
+def _positive_finite(x, name: str) -> float:
+    value = float(x)
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a positive finite number, got {x!r}")
+    return value
+
+
 def below(value, bound: float, what: str = "value") -> str:
     """Return ``"below <bound>"`` after checking that ``value`` (every entry of it) is below ``bound``.
 
