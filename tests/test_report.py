@@ -39,10 +39,21 @@ def test_below_fails_loudly_when_the_sentence_would_be_false(value):
         below(value, 1e-6, "dW")
 
 
-@pytest.mark.parametrize("bound", [0, -1e-6, "1e-6", math.nan])
-def test_below_needs_a_positive_bound(bound):
-    with pytest.raises(ValueError, match="bound must be a positive number"):
+@pytest.mark.parametrize("bound", [0, -1e-6, math.nan, math.inf])
+def test_below_needs_a_positive_finite_bound(bound):
+    with pytest.raises(ValueError, match="bound must be a positive finite number"):
         below(1e-9, bound)
+
+
+@pytest.mark.parametrize("bound", ["1e-6", None, True])
+def test_below_needs_a_number_for_its_bound(bound):
+    with pytest.raises(TypeError, match="bound must be a real number"):
+        below(1e-9, bound)
+
+
+def test_below_takes_numpy_bounds():
+    assert below(1e-9, np.float64(1e-6)) == "below 1e-6"
+    assert below(1e-9, np.int64(1)) == "below 1e0"
 
 
 def test_percent_and_count_reaching():
@@ -64,6 +75,8 @@ def test_power_and_sci_write_orders_of_magnitude_as_maths():
     assert power(2.6e4) == "$10^{4}$"
     assert sci(4.57e4) == r"$5 \times 10^{4}$"
     assert sci(9.6e-5) == r"$1 \times 10^{-4}$"
+    with pytest.raises(TypeError, match="x must be a real number"):
+        sci("4e4")
     for bad in (0.0, -1.0, math.nan, math.inf):
         with pytest.raises(ValueError, match="x must be a positive finite number"):
             power(bad)

@@ -26,6 +26,7 @@ Two rules keep the printed text the same on every x86-64 CPU:
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Iterable
 
 import numpy as np
@@ -72,6 +73,8 @@ def sci(x: float) -> str:
 
 
 def _positive_finite(x, name: str) -> float:
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {x!r} of type {type(x).__name__}")
     value = float(x)
     if not (math.isfinite(value) and value > 0):
         raise ValueError(f"{name} must be a positive finite number, got {x!r}")
@@ -97,8 +100,7 @@ def below(value, bound: float, what: str = "value") -> str:
         When the value is not finite or not below ``bound``: the sentence the
         caller was about to print would be false.
     """
-    if not (isinstance(bound, (int, float)) and bound > 0):
-        raise ValueError(f"bound must be a positive number, got {bound!r}")
+    bound = _positive_finite(bound, "bound")
     largest = float(np.max(np.abs(np.asarray(value, dtype=float))))
     if not largest < bound:  # also catches NaN
         raise AssertionError(f"{what} is {largest:.3g}, not below {power_of_ten(bound)}")
