@@ -307,3 +307,53 @@ def test_power_zero_is_the_constant_one_even_at_zero():
 def test_exp_overflow_names_the_node():
     with pytest.raises(OverflowError, match=r"exp\(1000\) overflows"):
         Node(1000.0, "big").exp()
+
+
+# ----------------------------------------------------------- deep graphs (issue 14)
+
+
+def _recursive_order(output):
+    """The recursive depth-first search that topological_order replaced: the reference order."""
+    order, seen = [], set()
+
+    def visit(node):
+        if id(node) in seen:
+            return
+        seen.add(id(node))
+        for parent, _ in node.parents:
+            visit(parent)
+        order.append(node)
+
+    visit(output)
+    return order
+
+
+def test_topological_order_is_the_recursive_depth_first_order(rng):
+    for _ in range(20):
+        nodes = [Node(float(v), f"x{i}") for i, v in enumerate(rng.uniform(0.5, 2.0, 4))]
+        for _ in range(15):  # each new node combines two earlier ones: shared parents, diamonds
+            a, b = (nodes[i] for i in rng.integers(0, len(nodes), 2))
+            nodes.append([a + b, a * b, a - b.sigmoid()][rng.integers(0, 3)])
+        out = nodes[-1]
+        assert [id(n) for n in topological_order(out)] == [id(n) for n in _recursive_order(out)]
+
+
+def test_backward_through_a_chain_deeper_than_the_recursion_limit():
+    # Issue 14: a running sum of 1000 terms raised RecursionError in backward().
+    x = Node(1.0, "x")
+    y = x
+    for _ in range(5000):
+        y = y * 1.0001 + 1  # dy/dx = 1.0001 ** 5000
+    y.backward()
+    assert len(topological_order(y)) == 1 + 4 * 5000  # x, then per step: constant, *, constant, +
+    assert math.isclose(x.grad, 1.0001**5000, rel_tol=1e-12)
+    assert math.isclose(y.value, (1.0001**5000 - 1) / 0.0001 + 1.0001**5000, rel_tol=1e-9)
+
+
+def test_backward_through_a_running_sum_of_many_examples():
+    w = Node(0.5, "w")
+    loss = Node(0.0, "loss")
+    for i in range(3000):  # the reproducer's shape: a loss accumulated example by example
+        loss = loss + w * float(i % 7)
+    loss.backward()
+    assert w.grad == sum(float(i % 7) for i in range(3000))

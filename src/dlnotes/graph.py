@@ -137,18 +137,26 @@ def _node(x) -> Node:
 
 
 def topological_order(output: Node) -> list[Node]:
-    """Every node ``output`` depends on, inputs first, each node once."""
-    order, seen = [], set()
+    """Every node ``output`` depends on, inputs first, each node once.
 
-    def visit(node):
-        if id(node) in seen:
-            return
-        seen.add(id(node))
-        for parent, _ in node.parents:
-            visit(parent)
-        order.append(node)
-
-    visit(output)
+    A depth-first search: a node is appended once all its parents have been,
+    parents visited in the order they were recorded. The search keeps its own
+    stack of (node, parents not yet visited) instead of recursing, so a graph
+    of any depth works (a running sum over 10,000 examples is 10,000 deep,
+    far past Python's recursion limit of about 1,000).
+    """
+    order, seen = [], {id(output)}
+    stack = [(output, iter(output.parents))]
+    while stack:
+        node, parents = stack[-1]
+        for parent, _ in parents:
+            if id(parent) not in seen:  # visit this parent first; come back to node later
+                seen.add(id(parent))
+                stack.append((parent, iter(parent.parents)))
+                break
+        else:  # every parent is in the order: node can follow them
+            stack.pop()
+            order.append(node)
     return order
 
 
