@@ -479,3 +479,76 @@ def test_error_messages_print_plain_numbers():
         binary_cross_entropy([1.5, 0.0], [0.5, 0.5])
     with pytest.raises(ValueError, match=r"got 1\.2$"):
         binary_cross_entropy([1.0, 0.0], [1.2, 0.5])
+
+
+# ------------------------------------------------- -inf logits and zero rows (issue 14)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_categorical_cross_entropy_from_logits_with_minus_inf_matches_sparse_keras(tf, dtype):
+    # Issue 14: [[0, -inf]] with label 0 gave NaN (0 * -inf); TensorFlow's sparse loss gives 0.
+    cases = [
+        (np.array([[0, -np.inf]], dtype=dtype), [0], 0.0),
+        (np.array([[2, -np.inf, 1]], dtype=dtype), [2], 1 + np.log1p(np.exp(-1.0))),
+        (np.array([[1, -np.inf, -np.inf], [-np.inf, 0, -np.inf]], dtype=dtype), [0, 1], 0.0),
+        (np.array([[-np.inf, 0]], dtype=dtype), [0], np.inf),  # the target has probability 0
+        (np.array([[0, -np.inf], [3, 1]], dtype=dtype), [0, 0], np.log1p(np.exp(-2.0)) / 2),
+    ]
+    for z, labels, by_hand in cases:
+        labels = np.array(labels)
+        with no_warnings():
+            got = L.categorical_cross_entropy_from_logits(labels, z)
+            got_onehot = L.categorical_cross_entropy_from_logits(one_hot(labels, z.shape[1], dtype), z)
+            grad = L.categorical_cross_entropy_from_logits_grad(labels, z)
+        want = keras_loss(tf, "SparseCategoricalCrossentropy", dtype, from_logits=True)(labels, z).numpy()
+        name = f"cce logits {z.tolist()} labels {labels.tolist()}"
+        assert_close(name, got, want, **TOL[dtype])
+        assert_close(f"{name} by hand", got, by_hand, rtol=1e-6, atol=1e-7)
+        assert_close(f"{name} one-hot", got_onehot, got, rtol=0, atol=0)
+        assert np.all(np.isfinite(grad))
+        assert_close(f"{name} grad", grad, (softmax(z, axis=1) - one_hot(labels, z.shape[1])) / len(labels),
+                     rtol=0, atol=0)
+
+
+def test_categorical_cross_entropy_from_logits_soft_labels_ignore_minus_inf_of_zero_weight():
+    z = np.array([[0.5, -np.inf, -1.0]])
+    soft = np.array([[0.25, 0.0, 0.75]])
+    finite = np.array([[0.5, -1e300, -1.0]])  # the same cost: exp(-1e300) is 0 too
+    with no_warnings():
+        got = L.categorical_cross_entropy_from_logits(soft, z)
+    assert_close("cce logits soft, -inf at weight 0", got, L.categorical_cross_entropy_from_logits(soft, finite),
+                 rtol=0, atol=0)
+
+
+def test_categorical_cross_entropy_from_logits_without_a_softmax_is_nan_like_tensorflow(tf):
+    # A NaN or +inf logit, or a row of -inf only, has no softmax: NaN, as TensorFlow (kept so
+    # that training notices divergence).
+    for z in ([[np.nan, 0.0]], [[np.inf, 0.0]], [[-np.inf, -np.inf]]):
+        z = np.array(z)
+        want = keras_loss(tf, "SparseCategoricalCrossentropy", np.float64, from_logits=True)(np.array([1]), z)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            assert np.isnan(L.categorical_cross_entropy_from_logits([1], z)) and np.isnan(want.numpy())
+
+
+@pytest.mark.parametrize("y_true", [[0], [[1.0, 0.0]]], ids=["labels", "one-hot"])
+def test_categorical_cross_entropy_rejects_a_row_of_zeros(y_true):
+    # Issue 14: [[0, 0]] passed validation, then returned NaN with a RuntimeWarning.
+    with no_warnings(), pytest.raises(ValueError, match=r"row 0 of y_prob is all zeros, got \[0\.0, 0\.0\]; expected a distribution"):
+        L.categorical_cross_entropy(y_true, [[0.0, 0.0]])
+    with no_warnings(), pytest.raises(ValueError, match=r"row 1 of y_prob is all zeros"):
+        L.categorical_cross_entropy(np.concatenate([y_true, y_true]), [[0.3, 0.7], [0.0, 0.0]])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_categorical_cross_entropy_labels_on_unnormalised_rows_equal_dense_keras(tf, rng, dtype):
+    # The docstring's promise: labels give Keras' CategoricalCrossentropy of their one-hot rows,
+    # renormalised then clipped. Keras' sparse loss clips first, so it differs on such rows.
+    p = np.vstack([[[0.0, 0.5, 0.2]], rng.uniform(0.05, 1.0, (5, 3))]).astype(dtype)
+    labels = np.array([0, 1, 2, 0, 1, 2])
+    dense = keras_loss(tf, "CategoricalCrossentropy", dtype)(one_hot(labels, 3, dtype), p).numpy()
+    sparse = keras_loss(tf, "SparseCategoricalCrossentropy", dtype)(labels, p).numpy()
+    with no_warnings():
+        got = L.categorical_cross_entropy(labels, p)
+    assert_close("cce labels, unnormalised rows", got, dense, **TOL[dtype])
+    assert abs(got - sparse) > 0.01, "row [0, 0.5, 0.2] should separate the dense and sparse Keras losses"

@@ -133,14 +133,26 @@ def categorical_cross_entropy(y_true, y_prob) -> float:
     r"""Mean over examples of :math:`-\sum_c y_c \log p_c`.
 
     y_true: integer labels (N,) or one-hot / soft targets (N, C);
-    y_prob: (N, C), each row a distribution (entries in [0, 1]). As Keras does,
-    rows are renormalised to sum to 1 and clipped to [1e-7, 1 - 1e-7].
-    Equals ``tf.keras.losses.CategoricalCrossentropy`` (one-hot) and
-    ``SparseCategoricalCrossentropy`` (labels).
+    y_prob: (N, C), each row a distribution (entries in [0, 1]). As Keras'
+    ``CategoricalCrossentropy`` does, rows are renormalised to sum to 1, then
+    clipped to [1e-7, 1 - 1e-7]; a row of zeros has no distribution to
+    renormalise and raises ``ValueError``.
+
+    Equals ``tf.keras.losses.CategoricalCrossentropy`` for either form of
+    ``y_true`` (labels are compared as their one-hot rows). Keras'
+    ``SparseCategoricalCrossentropy`` clips *before* renormalising, so it
+    agrees with this cost (within ~1e-7) only for rows that already sum to 1.
     """
     y, p = _categorical_inputs(y_true, y_prob, "y_prob")
     _check_probabilities(p, "y_prob")
-    p = np.clip(p / p.sum(axis=1, keepdims=True), EPSILON, 1 - EPSILON)
+    row_sum = p.sum(axis=1, keepdims=True)
+    if np.any(row_sum == 0):
+        row = int(np.flatnonzero(row_sum == 0)[0])
+        raise ValueError(
+            f"row {row} of y_prob is all zeros, got {p[row].tolist()}; "
+            "expected a distribution over the classes (entries in [0, 1], not all 0)"
+        )
+    p = np.clip(p / row_sum, EPSILON, 1 - EPSILON)
     return float(-np.mean(np.sum(y * np.log(p), axis=1)))
 
 
@@ -148,12 +160,18 @@ def categorical_cross_entropy_from_logits(y_true, logits) -> float:
     r"""Mean over examples of :math:`\log\sum_j e^{z_j} - \sum_c y_c z_c` (the cross-entropy of softmax(z)).
 
     y_true: labels (N,) or one-hot (N, C); logits: (N, C). Shifted by the row
-    maximum, so it never overflows.
+    maximum, so it never overflows. A logit of -inf is a class of
+    probability 0: where that class has no target weight it adds nothing
+    (not :math:`0 \cdot (-\infty)` = NaN), and where it is the target the cost
+    is +inf; both as TensorFlow. NaN or +inf logits, or a row of -inf only,
+    give NaN (no softmax exists), also as TensorFlow.
     """
     y, z = _categorical_inputs(y_true, logits, "logits")
     shifted = z - z.max(axis=1, keepdims=True)
     log_sum = np.log(np.sum(np.exp(shifted), axis=1))
-    return float(np.mean(log_sum - np.sum(y * shifted, axis=1)))
+    # sum_c y_c z_c over the target classes only: where y_c = 0 the term is 0 even if z_c = -inf
+    target = np.sum(y * np.where(y > 0, shifted, 0), axis=1)
+    return float(np.mean(log_sum - target))
 
 
 def categorical_cross_entropy_from_logits_grad(y_true, logits) -> np.ndarray:
