@@ -335,3 +335,50 @@ def test_numerical_gradient_restores_x_even_when_f_raises():
     with pytest.raises(RuntimeError, match="boom"):
         gradients.numerical_gradient(f, x)
     assert np.array_equal(x, np.zeros(3))
+
+
+# ------------------------------------------------ issue 14: hostile input
+# Choice: f may return its number as a size-1 array of any shape (a loss with
+# keepdims, or one example's loss of a batch): the number is unambiguous.
+# Several elements, non-numbers, booleans and complex values are a TypeError
+# naming f, because there is no single derivative to estimate.
+
+
+@pytest.mark.parametrize("wrap", [np.array, lambda v: np.array([v]), lambda v: np.array([[v]]), np.float64, float],
+                         ids=["0-d", "(1,)", "(1, 1)", "float64", "float"])
+def test_numerical_gradient_reads_a_single_number_in_any_wrapping(rng, wrap):
+    x = rng.standard_normal(5)
+    want = numerical_gradient(lambda v: float(np.sum(v**2)), x.copy())
+    got = numerical_gradient(lambda v: wrap(np.sum(v**2)), x.copy())
+    assert_close("gradient", got, want, rtol=0, atol=0)
+
+
+def test_numerical_gradient_accepts_integer_and_float32_values():
+    # f(x) = 2 * sum(x), rounded to an integer: exact at x = 0 with eps = 0.5.
+    assert_close("int", numerical_gradient(lambda v: int(round(2 * v.sum())), np.zeros(3), eps=0.5), [2.0] * 3)
+    assert_close("float32", numerical_gradient(lambda v: np.float32(2 * v.sum()), np.zeros(3), eps=0.5), [2.0] * 3)
+
+
+@pytest.mark.parametrize(
+    "f, pattern",
+    [
+        pytest.param(lambda v: v**2, r"f must return one real number .*got an array of shape \(3,\) and dtype float64", id="array"),
+        pytest.param(lambda v: np.zeros((1, 2)), r"got an array of shape \(1, 2\)", id="two-elements"),
+        pytest.param(lambda v: np.array([]), r"got an array of shape \(0,\)", id="empty"),
+        pytest.param(lambda v: None, r"f must return one real number .*got None", id="None"),
+        pytest.param(lambda v: "1.0", r"got '1\.0'", id="string"),
+        pytest.param(lambda v: v.sum() > 0, r"got np\.True_|got True|dtype bool", id="bool"),
+        pytest.param(lambda v: complex(v.sum(), 1), r"got \(", id="complex"),
+    ],
+)
+def test_numerical_gradient_rejects_an_f_that_does_not_return_one_number(f, pattern):
+    x = np.ones(3)
+    with pytest.raises(TypeError, match=pattern):
+        numerical_gradient(f, x)
+    assert np.array_equal(x, np.ones(3)), "x must be restored"
+
+
+@pytest.mark.parametrize("f", [None, "sum", 3.0], ids=["None", "string", "float"])
+def test_numerical_gradient_rejects_an_f_that_is_not_callable(f):
+    with pytest.raises(TypeError, match=r"f must be a function of x returning a number, got "):
+        numerical_gradient(f, np.ones(3))

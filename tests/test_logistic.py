@@ -352,3 +352,87 @@ def test_non_finite_cost_before_training_is_reported_as_such():
     with pytest.raises(DivergenceError, match="before training starts") as info:
         check_diverged(float("inf"), float("inf"), 0, 0.1, {"cost": [float("inf")]})
     assert info.value.epoch == 0
+
+
+# ------------------------------------------------ issue 14: hostile input
+
+
+@pytest.mark.parametrize("cls", [LogisticRegression, SoftmaxRegression])
+def test_score_rejects_labels_of_the_wrong_shape(cls):
+    model = cls(epochs=2, rng=np.random.default_rng(0)).fit(X5, Y5)
+    assert model.score(X5, Y5) == np.mean(model.predict(X5) == Y5)  # valid labels: unchanged
+    for y, shape in [(Y5[:, None], r"\(5, 1\)"), (None, r"\(\)"), (Y5[:4], r"\(4,\)")]:
+        with pytest.raises(ValueError, match=rf"y must have shape \(5,\), one label per row of X, got {shape}"):
+            model.score(X5, y)
+
+
+def test_score_rejects_labels_the_model_cannot_predict():
+    with pytest.raises(ValueError, match=r"binary labels y must be 0 or 1, got 2"):
+        LogisticRegression(epochs=2, rng=np.random.default_rng(0)).fit(X5, Y5).score(X5, Y5 * 2)
+    softmax = SoftmaxRegression(epochs=2, rng=np.random.default_rng(0)).fit(X5, Y5)
+    with pytest.raises(ValueError, match=r"labels must lie in 0\.\.1, got 5\.\.6"):
+        softmax.score(X5, Y5 + 5)
+    with pytest.raises(TypeError, match=r"class labels y must be integers"):
+        softmax.score(X5, Y5.astype(float))
+    assert softmax.n_classes == 2  # scoring does not recount the classes
+
+
+def test_loop_rejects_nan_inf_and_empty_input():
+    x1, x2, y = np.array([0.1, np.nan]), np.array([0.3, 0.4]), np.array([0, 1])
+    with pytest.raises(ValueError, match=r"\(x1, x2\) contains NaN or inf"):
+        fit_logistic_loop(x1, x2, y, lr=0.1, epochs=3, rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match=r"\(x1, x2\) contains NaN or inf"):
+        fit_logistic_loop(x2, [np.inf, 0.0], y, lr=0.1, epochs=3, rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match=r"\(x1, x2\) has no examples"):
+        fit_logistic_loop([], [], [], lr=0.1, epochs=3, rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match=r"x1, x2 and y must all have shape \(m,\), got \(2,\), \(2,\), \(\)"):
+        fit_logistic_loop(x2, x2, None, lr=0.1, epochs=3, rng=np.random.default_rng(0))
+    with pytest.raises(TypeError, match=r"x1 must be a real numeric array-like"):
+        fit_logistic_loop(["a", "b"], x2, y, lr=0.1, epochs=3, rng=np.random.default_rng(0))
+    with pytest.raises(TypeError, match=r"rng must be a numpy.random.Generator"):
+        fit_logistic_loop(x2, x2, y, lr=0.1, epochs=3, rng=1)
+
+
+@pytest.mark.parametrize("lr, epochs", [(1e6, 20), (1e6, 1), (1e3, 5), (50.0, 20)])
+def test_loop_raises_divergence_error_where_the_class_does(lr, epochs):
+    """Same data, same rng: the loop diverges at the epoch the class does, with the class's costs attached."""
+    data = np.random.default_rng(2)
+    x1, x2 = data.normal(size=40) * 2, data.normal(size=40) * 2
+    y = (x1 + data.normal(size=40) > 0).astype(int)
+    with pytest.raises(DivergenceError) as by_class:
+        LogisticRegression(lr=lr, epochs=epochs, rng=np.random.default_rng(0)).fit(np.column_stack([x1, x2]), y)
+    with pytest.raises(DivergenceError, match=re.escape(f"learning rate lr={lr:g}")) as by_loop:
+        fit_logistic_loop(x1, x2, y, lr=lr, epochs=epochs, rng=np.random.default_rng(0))
+    assert by_loop.value.epoch == by_class.value.epoch and by_loop.value.lr == lr
+    assert_close("cost history", by_loop.value.history["cost"], by_class.value.history["cost"], rtol=1e-9, atol=0)
+
+
+def test_constructor_checks_rng():
+    for cls in (LogisticRegression, SoftmaxRegression):
+        for bad in (1, "0", np.random.RandomState(0)):
+            with pytest.raises(TypeError, match=r"rng must be a numpy.random.Generator .*got "):
+                cls(rng=bad)
+        assert cls().rng is None  # None still means fresh, unseeded weights at each fit
+
+
+@pytest.mark.parametrize(
+    "threshold, exc, pattern",
+    [
+        (float("nan"), ValueError, r"threshold must be finite, got nan"),
+        (float("inf"), ValueError, r"threshold must be finite, got inf"),
+        (1.5, ValueError, r"threshold must be a probability in \[0, 1\], got 1\.5"),
+        (-0.1, ValueError, r"threshold must be a probability in \[0, 1\], got -0\.1"),
+        ("0.5", TypeError, r"threshold must be a real number, got '0\.5'"),
+        (None, TypeError, r"threshold must be a real number, got None"),
+    ],
+)
+def test_predict_threshold_must_be_a_probability(threshold, exc, pattern):
+    model = LogisticRegression(epochs=2, rng=np.random.default_rng(0)).fit(X5, Y5)
+    with pytest.raises(exc, match=pattern):
+        model.predict(X5, threshold=threshold)
+
+
+def test_predict_thresholds_at_the_ends_of_the_range():
+    model = LogisticRegression(epochs=2, rng=np.random.default_rng(0)).fit(X5, Y5)
+    assert model.predict(X5, threshold=0).tolist() == [1] * 5
+    assert_close("threshold 0.3", model.predict(X5, threshold=np.float32(0.3)), (model.predict_proba(X5) >= 0.3).astype(int))

@@ -548,3 +548,60 @@ def test_float32_network_gets_float32_gradients():
 def test_non_integer_layer_size_is_a_type_error():
     with pytest.raises(TypeError, match="layer_sizes must be positive integers"):
         mlp.init_params([4, 2.5, 3])
+
+
+# ------------------------------------------------ issue 14: hostile input
+
+
+@pytest.mark.parametrize(
+    "validation_data, exc, pattern",
+    [
+        pytest.param(X6, TypeError, r"validation_data must be a pair \(X_val, y_val\), got ndarray of shape \(6, 4\)", id="X-alone"),
+        pytest.param((X6,), TypeError, r"validation_data must be a pair \(X_val, y_val\), got tuple", id="one-tuple"),
+        pytest.param((X6, Y6, Y6), TypeError, r"validation_data must be a pair", id="triple"),
+        pytest.param("val", TypeError, r"validation_data must be a pair \(X_val, y_val\), got str", id="string"),
+        pytest.param((X6[:, :3], Y6), ValueError, r"validation_data=\(X_val, y_val\): X has 3 features but W1 expects 4", id="features"),
+        pytest.param((X6, Y6[:5]), ValueError, r"validation_data=\(X_val, y_val\): y must have shape \(6,\)", id="lengths"),
+        pytest.param((X6, Y6 + 3), ValueError, r"validation_data=\(X_val, y_val\): label 3 is outside", id="labels"),
+        pytest.param((np.where(X6 > 1, np.nan, X6), Y6), ValueError, r"validation_data=\(X_val, y_val\): X contains NaN", id="nan"),
+    ],
+)
+def test_validation_data_is_checked_before_training(validation_data, exc, pattern, monkeypatch):
+    steps = []
+    real_step = mlp.SGD.step
+    monkeypatch.setattr(mlp.SGD, "step", lambda self, *a: steps.append(1) or real_step(self, *a))
+    with pytest.raises(exc, match=pattern):
+        fit(validation_data=validation_data)
+    assert steps == [], "fit trained before it rejected validation_data"
+
+
+def test_validation_data_as_a_list_pair_is_accepted(rng):
+    by_tuple = fit(validation_data=(X6, Y6))[1]
+    by_list = fit(validation_data=[X6, Y6])[1]
+    assert by_tuple == by_list and len(by_tuple["val_cost"]) == 2
+
+
+def test_forward_and_backward_accept_parameters_as_lists():
+    params = _params()
+    as_lists = {k: v.tolist() for k, v in params.items()}
+    probs, cache = mlp.forward(params, X6)
+    probs_l, cache_l = mlp.forward(as_lists, X6)
+    assert_close("probs from lists", probs_l, probs, rtol=0, atol=0)
+    grads, grads_l = mlp.backward(params, cache, Y6), mlp.backward(as_lists, cache_l, Y6)
+    for k in grads:
+        assert_close(k, grads_l[k], grads[k], rtol=0, atol=0)
+    assert_close("predict", mlp.predict(as_lists, X6), mlp.predict(params, X6), rtol=0, atol=0)
+
+
+@pytest.mark.parametrize(
+    "params, pattern",
+    [
+        pytest.param([np.ones((4, 3)), np.zeros(3)], r"params must be a dict .*got list", id="list-of-arrays"),
+        pytest.param(None, r"params must be a dict .*got NoneType", id="None"),
+        pytest.param({"W1": [["a"] * 3] * 4, "b1": np.zeros(3)}, r"params\['W1'\] must be a real numeric array-like", id="strings"),
+        pytest.param({"W1": [[1.0, 2.0], [3.0]], "b1": np.zeros(2)}, r"params\['W1'\] must be a numeric array-like", id="ragged"),
+    ],
+)
+def test_forward_rejects_params_it_cannot_read_naming_them(params, pattern):
+    with pytest.raises(TypeError, match=pattern):
+        mlp.forward(params, X6)

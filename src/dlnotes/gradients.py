@@ -19,10 +19,17 @@ from .activations import get_activation
 def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
     """Centred finite differences: (f(x + eps e_i) - f(x - eps e_i)) / (2 eps) for every entry i.
 
-    f: a function of the array x returning a number; x: any shape, float64,
-    changed in place during the evaluation and restored afterwards.
+    f: a function of the array x returning one real number: a Python or
+    numpy scalar, or an array holding exactly one element (shape (), (1,),
+    (1, 1), ...: a loss with keepdims, say), which is read as that number.
+    Anything else (several elements, a string, None, a complex or boolean
+    value) raises ``TypeError`` naming f, since no single derivative exists.
+    x: any shape, float64, changed in place during the evaluation and
+    restored afterwards.
     Returns an array shaped like x. Error O(eps^2); eps = 1e-6 suits float64.
     """
+    if not callable(f):
+        raise TypeError(f"f must be a function of x returning a number, got {f!r}")
     eps = positive_number(eps, "eps")
     if not isinstance(x, np.ndarray) or x.dtype != np.float64:
         raise TypeError(f"x must be a float64 numpy array (it is perturbed in place), got {type(x).__name__}"
@@ -32,13 +39,22 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, eps: flo
         old = x[i]
         try:
             x[i] = old + eps
-            up = float(f(x))
+            up = _number(f(x))
             x[i] = old - eps
-            down = float(f(x))
+            down = _number(f(x))
         finally:
             x[i] = old
         grad[i] = (up - down) / (2 * eps)
     return grad
+
+
+def _number(value) -> float:
+    """The single real number f returned: a scalar, or an array of exactly one element."""
+    arr = np.asarray(value)
+    if arr.size != 1 or arr.dtype.kind not in "iuf":
+        what = f"an array of shape {arr.shape} and dtype {arr.dtype}" if isinstance(value, np.ndarray) else repr(value)
+        raise TypeError(f"f must return one real number (a scalar or an array with a single element), got {what}")
+    return float(arr.reshape(()))
 
 
 def rel_error(a, b) -> float:

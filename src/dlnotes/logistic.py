@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import losses
-from ._validate import features, positive_int, positive_number
+from ._validate import as_float_array, features, generator, positive_int, positive_number, real_scalar
 from .activations import sigmoid, softmax
 from .initializers import get_initializer
 from .optim import DivergenceError, check_diverged
@@ -38,6 +38,29 @@ def _binary_labels(y, n: int) -> np.ndarray:
         bad = y[~np.isin(y, (0, 1))][0].item()
         raise ValueError(f"binary labels y must be 0 or 1, got {bad!r}")
     return y.astype(np.float64)
+
+
+def _class_labels(y, n: int, c: int | None = None) -> tuple[np.ndarray, int]:
+    """Integer labels (n,) in 0..c-1, and c (max(y) + 1 when c is None)."""
+    y = np.asarray(y)
+    if y.shape != (n,):
+        raise ValueError(f"y must have shape ({n},), one label per row of X, got {y.shape}")
+    if y.dtype.kind not in "iu":
+        raise TypeError(f"class labels y must be integers, got dtype {y.dtype}")
+    c = int(y.max()) + 1 if c is None else c
+    if y.min() < 0 or y.max() >= c:
+        raise ValueError(f"labels must lie in 0..{c - 1}, got {int(y.min())}..{int(y.max())}")
+    return y, c
+
+
+def _record_cost(history: dict, cost: float, done: int, lr: float) -> None:
+    """Append the cost after ``done`` epochs to history["cost"], then apply the divergence guard.
+
+    :func:`dlnotes.optim.check_diverged` compares it with the first cost of
+    the history: not finite, or ten times higher, raises DivergenceError.
+    """
+    history["cost"].append(cost)
+    check_diverged(cost, history["cost"][0], done, lr, history)
 
 
 # -- the pseudo-code ---------------------------------------------------------------
@@ -56,18 +79,30 @@ def fit_logistic_loop(x1, x2, y, lr: float, epochs: int, rng: np.random.Generato
     :class:`LogisticRegression`; the costs do too while every probability
     stays inside [1e-7, 1 - 1e-7] (|z| < 16), since the loop clips a before
     taking its log and the class computes the cost from the logits.
+
+    The inputs get the classes' checks (finite, at least one example, labels
+    0/1) and so does training: the class's cost, computed from the logits,
+    is watched before each update and after the last one, and a diverging
+    run raises :class:`DivergenceError` at the epoch where the class would,
+    with that cost history attached. (The loop's own costs cannot show it:
+    clipped, no example costs more than -log(1e-7) = 16.1.)
     """
     lr = positive_number(lr, "lr")
     epochs = positive_int(epochs, "epochs")
-    x1, x2 = np.asarray(x1, dtype=float), np.asarray(x2, dtype=float)
-    m = len(y)
-    if not (x1.shape == x2.shape == (m,)):
-        raise ValueError(f"x1, x2 and y must all have shape (m,), got {x1.shape}, {x2.shape}, ({m},)")
+    x1, x2 = as_float_array(x1, "x1"), as_float_array(x2, "x2")
+    y_shape = np.shape(y)
+    if not (x1.ndim == 1 and x1.shape == x2.shape == y_shape):
+        raise ValueError(f"x1, x2 and y must all have shape (m,), got {x1.shape}, {x2.shape}, {y_shape}")
+    X = features(np.column_stack([x1, x2]).astype(np.float64), "(x1, x2)")  # finite, m >= 1
+    x1, x2 = X[:, 0], X[:, 1]
+    m = len(x1)
     y = _binary_labels(y, m)
     w1, w2 = get_initializer("xavier_normal")(2, 1, rng)[:, 0]
     b = 0.0
     costs = []
+    guard = {"cost": []}  # the class's cost history, for the divergence guard
     for epoch in range(epochs):
+        _record_cost(guard, losses.binary_cross_entropy_from_logits(y, w1 * x1 + w2 * x2 + b), epoch, lr)
         J, dw1, dw2, db = 0.0, 0.0, 0.0, 0.0
         for i in range(m):
             z = w1 * x1[i] + w2 * x2[i] + b
@@ -82,6 +117,7 @@ def fit_logistic_loop(x1, x2, y, lr: float, epochs: int, rng: np.random.Generato
         w1 = w1 - lr * dw1
         w2 = w2 - lr * dw2
         b = b - lr * db
+    _record_cost(guard, losses.binary_cross_entropy_from_logits(y, w1 * x1 + w2 * x2 + b), epochs, lr)
     return w1, w2, b, costs
 
 
@@ -92,7 +128,7 @@ class _GradientDescentModel:
         self.lr = positive_number(lr, "lr")
         self.epochs = positive_int(epochs, "epochs")
         self.init = get_initializer(init)
-        self.rng = rng
+        self.rng = rng if rng is None else generator(rng)  # None: fresh weights at every fit
         self.W = None
         self.b = None
         self.history: dict[str, list[float]] = {"cost": []}
@@ -111,22 +147,23 @@ class _GradientDescentModel:
         y = self._labels(y, X.shape[0])
         self.W, self.b = self._initial_params(X.shape[1])
         self.history = {"cost": []}
-        first = None
         for done in range(self.epochs):  # `done` epochs completed so far
             cost, dW, db = self.gradients(X, y)
-            self.history["cost"].append(cost)
-            first = cost if first is None else first
-            check_diverged(cost, first, done, self.lr, self.history)
+            _record_cost(self.history, cost, done, self.lr)
             self.W = self.W - self.lr * dW
             self.b = self.b - self.lr * db
-        cost = self.cost(X, y)
-        self.history["cost"].append(cost)
-        check_diverged(cost, first, self.epochs, self.lr, self.history)
+        _record_cost(self.history, self.cost(X, y), self.epochs, self.lr)
         return self
 
     def score(self, X, y) -> float:
-        """Accuracy: the fraction of examples whose predicted class equals y."""
-        return float(np.mean(self.predict(X) == np.asarray(y)))
+        """Accuracy: the fraction of examples whose predicted class equals y.
+
+        y: (N,), one label per row of X, valid for the fitted model (0/1, or
+        0..C-1); anything else raises, naming y.
+        """
+        X = self._check_fitted(X)
+        y = self._score_labels(y, X.shape[0])
+        return float(np.mean(self.predict(X) == y))
 
 
 class LogisticRegression(_GradientDescentModel):
@@ -137,6 +174,9 @@ class LogisticRegression(_GradientDescentModel):
     """
 
     def _labels(self, y, n):
+        return _binary_labels(y, n)
+
+    def _score_labels(self, y, n):
         return _binary_labels(y, n)
 
     def _initial_params(self, d):
@@ -162,7 +202,10 @@ class LogisticRegression(_GradientDescentModel):
         return sigmoid(self.logits(X))
 
     def predict(self, X, threshold: float = 0.5) -> np.ndarray:
-        """Class 1 where p >= threshold, else 0; shape (N,) of ints."""
+        """Class 1 where p >= threshold, else 0; shape (N,) of ints. threshold: a number in [0, 1]."""
+        threshold = real_scalar(threshold, "threshold")
+        if not 0 <= threshold <= 1:
+            raise ValueError(f"threshold must be a probability in [0, 1], got {threshold!r}")
         return (self.predict_proba(X) >= threshold).astype(int)
 
 
@@ -181,18 +224,14 @@ class SoftmaxRegression(_GradientDescentModel):
         self.n_classes = self._n_classes_given  # set from the labels at each fit unless given
 
     def _labels(self, y, n):
-        y = np.asarray(y)
-        if y.shape != (n,):
-            raise ValueError(f"y must have shape ({n},), one label per row of X, got {y.shape}")
-        if y.dtype.kind not in "iu":
-            raise TypeError(f"class labels y must be integers, got dtype {y.dtype}")
-        c = self._n_classes_given or int(y.max()) + 1
-        if y.min() < 0 or y.max() >= c:
-            raise ValueError(f"labels must lie in 0..{c - 1}, got {int(y.min())}..{int(y.max())}")
+        y, c = _class_labels(y, n, self._n_classes_given)
         if c < 2:
             raise ValueError("SoftmaxRegression needs at least two classes")
         self.n_classes = c
         return y
+
+    def _score_labels(self, y, n):
+        return _class_labels(y, n, self.n_classes)[0]
 
     def _initial_params(self, d):
         return self.init(d, self.n_classes, self.rng), np.zeros(self.n_classes)

@@ -23,7 +23,7 @@ import numbers
 import numpy as np
 
 from . import losses
-from ._validate import features, generator, positive_int, positive_number
+from ._validate import as_float_array, features, generator, positive_int, positive_number
 from .activations import get_activation, sigmoid, softmax
 from .initializers import get_initializer
 from .optim import SGD, add_l2, check_clip_norm, check_diverged, check_l2, check_momentum, l2_penalty
@@ -50,6 +50,13 @@ def init_params(layer_sizes, init: str = "xavier_normal", rng: np.random.Generat
         params[f"W{l}"] = draw(int(fan_in), int(fan_out), rng)
         params[f"b{l}"] = np.zeros(int(fan_out))
     return params
+
+
+def _parameter_arrays(params) -> dict:
+    """``params`` with every value as a float array (lists accepted); ``TypeError`` naming the bad entry."""
+    if not isinstance(params, dict):
+        raise TypeError(f"params must be a dict {{'W1': ..., 'b1': ..., ...}}, got {type(params).__name__}")
+    return {k: as_float_array(v, f"params[{k!r}]") for k, v in params.items()}
 
 
 def n_layers(params: dict) -> int:
@@ -80,7 +87,9 @@ def forward(params: dict, X, activation: str = "relu", output: str = "softmax"):
 
     X: (N, n_0). Returns (probs, cache): probs (N, n_L) for softmax, (N,) for
     sigmoid; cache holds X, every Z_l and A_l, and the activation names.
+    params: a dict of arrays (nested lists are accepted and read as float arrays).
     """
+    params = _parameter_arrays(params)
     L = n_layers(params)
     _check_output(output, params, L)
     fn, _ = get_activation(activation)
@@ -135,6 +144,7 @@ def backward(params: dict, cache: dict, y) -> dict:
 
     Returns {"dW1": ..., "db1": ..., ...}, each the shape of its parameter.
     """
+    params = _parameter_arrays(params)
     L = cache["L"]
     Y = _targets(y, cache)
     _, fn_grad = get_activation(cache["activation"])
@@ -163,6 +173,18 @@ def evaluate(params: dict, X, y, activation: str = "relu", output: str = "softma
     return cost_from_cache(cache, y), float(np.mean(pred == np.asarray(y)))
 
 
+def _check_validation_data(params: dict, validation_data, activation: str, output: str) -> None:
+    """A pair (X_val, y_val) that :func:`evaluate` accepts; errors name validation_data."""
+    if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
+        got = type(validation_data).__name__ + (f" of shape {np.shape(validation_data)}"
+                                                 if isinstance(validation_data, np.ndarray) else "")
+        raise TypeError(f"validation_data must be a pair (X_val, y_val), got {got}")
+    try:
+        evaluate(params, *validation_data, activation, output)
+    except (ValueError, TypeError) as exc:
+        raise type(exc)(f"validation_data=(X_val, y_val): {exc}") from None
+
+
 def fit(params: dict, X, y, lr: float, epochs: int, batch_size: int | None = None, momentum: float = 0.0,
         l2: float = 0.0, rng: np.random.Generator | None = None, activation: str = "relu",
         output: str = "softmax", validation_data: tuple | None = None, clip_norm: float | None = None):
@@ -174,7 +196,8 @@ def fit(params: dict, X, y, lr: float, epochs: int, batch_size: int | None = Non
     Returns (params, history): history["cost"] (training cost with the L2
     term) and history["accuracy"] after every epoch, plus "val_cost" and
     "val_accuracy" when validation_data=(X_val, y_val) is given. Divergence
-    raises :class:`dlnotes.optim.DivergenceError`.
+    raises :class:`dlnotes.optim.DivergenceError`. validation_data is checked
+    before the first epoch, with every check X and y get.
     """
     lr = positive_number(lr, "lr")
     epochs = positive_int(epochs, "epochs")
@@ -182,9 +205,11 @@ def fit(params: dict, X, y, lr: float, epochs: int, batch_size: int | None = Non
     momentum = check_momentum(momentum)
     clip_norm = check_clip_norm(clip_norm)
     X = features(X)
-    params = {k: np.array(v, dtype=float) for k, v in params.items()}
+    params = {k: np.array(v, dtype=float) for k, v in _parameter_arrays(params).items()}
     _, cache = forward(params, X, activation, output)   # checks X against W1, the output, the activation
     first = cost_from_cache(cache, y) + l2_penalty(params, l2)   # also checks the labels
+    if validation_data is not None:
+        _check_validation_data(params, validation_data, activation, output)
     y = np.asarray(y)
     n = X.shape[0]
     batch = n if batch_size is None else positive_int(batch_size, "batch_size")
