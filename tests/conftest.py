@@ -162,9 +162,44 @@ def rng(request) -> np.random.Generator:
     return np.random.default_rng([SEED, zlib.crc32(request.node.nodeid.encode())])
 
 
+def tensorflow_kernels() -> str:
+    """Which TensorFlow CPU kernels the parity tests compare against, from the environment.
+
+    TensorFlow reads these variables once, at import: ``TF_ENABLE_ONEDNN_OPTS``
+    (oneDNN's kernels, on by default on x86-64 Linux; 0 turns them off) and
+    ``ONEDNN_MAX_CPU_ISA`` (the widest vector instructions oneDNN may use).
+    ``make test`` runs the parity tests under both: oneDNN on (the first run)
+    and off (the second kernel set, see tools/kernels.py).
+    """
+    onednn = os.environ.get("TF_ENABLE_ONEDNN_OPTS", "")
+    state = "off" if onednn == "0" else "on"
+    isa = os.environ.get("ONEDNN_MAX_CPU_ISA", "")
+    return f"TensorFlow oneDNN kernels {state} (TF_ENABLE_ONEDNN_OPTS={onednn or 'unset'}" + (
+        f", ONEDNN_MAX_CPU_ISA={isa})" if isa else ")")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "tensorflow: compares with TensorFlow (uses the tf fixture)")
+
+
+def pytest_report_header(config):
+    return f"parity tests compare against: {tensorflow_kernels()}"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark every test that uses the ``tf`` fixture ``tensorflow``, so ``-m tensorflow`` selects the parity tests."""
+    for item in items:
+        if "tf" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.tensorflow)
+
+
 @pytest.fixture(scope="session")
 def tf():
-    """TensorFlow, imported on first use only, with its C++ logging turned off."""
+    """TensorFlow, imported on first use only, with its C++ logging turned off.
+
+    Its kernels are whatever the environment chose (:func:`tensorflow_kernels`
+    says which, and pytest's header prints it).
+    """
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
     import tensorflow
 
