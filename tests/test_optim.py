@@ -296,7 +296,7 @@ def test_sgd_clipping_leaves_the_callers_gradients_alone(rng):
         assert_close(f"{k} stepped with the clipped gradient", params[k], start[k] - 0.5 * before["d" + k] / norm, rtol=1e-14, atol=1e-15)
 
 
-def test_fit_with_clip_norm_equals_manual_clipped_steps(rng):
+def test_fit_with_global_clipnorm_equals_manual_clipped_steps(rng):
     from dlnotes import mlp
 
     sizes = (4, 6, 3)
@@ -307,7 +307,7 @@ def test_fit_with_clip_norm_equals_manual_clipped_steps(rng):
     X = rng.standard_normal((15, sizes[0]))
     y = rng.integers(0, sizes[-1], size=15)
     lr, clip = 0.4, 0.05
-    got, history = mlp.fit(params, X, y, lr=lr, epochs=2, activation="tanh", clip_norm=clip)
+    got, history = mlp.fit(params, X, y, lr=lr, epochs=2, activation="tanh", global_clipnorm=clip)
     unclipped, _ = mlp.fit(params, X, y, lr=lr, epochs=2, activation="tanh")
     want = {k: v.copy() for k, v in params.items()}
     costs = []
@@ -315,7 +315,7 @@ def test_fit_with_clip_norm_equals_manual_clipped_steps(rng):
         _, cache = mlp.forward(want, X, "tanh")
         grads = mlp.backward(want, cache, y)
         norm = np.sqrt(sum(np.sum(g**2) for g in grads.values()))
-        assert norm > clip, f"epoch {epoch}: gradient norm {norm:.3g} must exceed clip_norm for the test to mean anything"
+        assert norm > clip, f"epoch {epoch}: gradient norm {norm:.3g} must exceed global_clipnorm for the test to mean anything"
         want = {k: v - lr * grads["d" + k] * (clip / norm) for k, v in want.items()}
         costs.append(mlp.evaluate(want, X, y, "tanh")[0])
     for k in want:
@@ -334,18 +334,17 @@ def _fit_small(**kw):
 @pytest.mark.parametrize(
     "call, exc, pattern",
     [
-        pytest.param(lambda: _fit_small(clip_norm=0), ValueError, r"clip_norm must be positive .*got 0\.0", id="fit-clip_norm-0"),
-        pytest.param(lambda: _fit_small(clip_norm=-1), ValueError, r"clip_norm must be positive .*got -1\.0", id="fit-clip_norm--1"),
-        pytest.param(lambda: _fit_small(clip_norm="1"), TypeError, r"clip_norm must be a real number, got '1'", id="fit-clip_norm-string"),
-        pytest.param(lambda: _fit_small(clip_norm=float("inf")), ValueError, r"clip_norm must be finite, got inf", id="fit-clip_norm-inf"),
+        pytest.param(lambda: _fit_small(global_clipnorm=0), ValueError, r"global_clipnorm must be positive .*got 0\.0", id="fit-global_clipnorm-0"),
+        pytest.param(lambda: _fit_small(global_clipnorm=-1), ValueError, r"global_clipnorm must be positive .*got -1\.0", id="fit-global_clipnorm--1"),
+        pytest.param(lambda: _fit_small(global_clipnorm="1"), TypeError, r"global_clipnorm must be a real number, got '1'", id="fit-global_clipnorm-string"),
+        pytest.param(lambda: _fit_small(global_clipnorm=float("inf")), ValueError, r"global_clipnorm must be finite, got inf", id="fit-global_clipnorm-inf"),
         pytest.param(lambda: optim.clip_by_global_norm({"dW1": np.ones(2)}, 0), ValueError, r"clip_norm must be positive .*got 0\.0", id="clip-0"),
         pytest.param(lambda: optim.clip_by_global_norm({"dW1": np.ones(2)}, -1), ValueError, r"clip_norm must be positive .*got -1\.0", id="clip--1"),
         pytest.param(lambda: optim.clip_by_global_norm({"dW1": np.ones(2)}, "1"), TypeError, r"clip_norm must be a real number, got '1'", id="clip-string"),
         pytest.param(lambda: optim.clip_by_global_norm({"dW1": np.ones(2)}, True), TypeError, r"clip_norm must be a real number, got True", id="clip-bool"),
-        # The message says clip_norm (the shared check); clip_?norm also accepts "global_clipnorm".
-        pytest.param(lambda: SGD(0.1, global_clipnorm=-1), ValueError, r"clip_?norm must be positive .*got -1\.0", id="sgd-global_clipnorm--1"),
-        pytest.param(lambda: SGD(0.1, global_clipnorm=0.0), ValueError, r"clip_?norm must be positive .*got 0\.0", id="sgd-global_clipnorm-0"),
-        pytest.param(lambda: SGD(0.1, global_clipnorm="1"), TypeError, r"clip_?norm must be a real number, got '1'", id="sgd-global_clipnorm-string"),
+        pytest.param(lambda: SGD(0.1, global_clipnorm=-1), ValueError, r"global_clipnorm must be positive .*got -1\.0", id="sgd-global_clipnorm--1"),
+        pytest.param(lambda: SGD(0.1, global_clipnorm=0.0), ValueError, r"global_clipnorm must be positive .*got 0\.0", id="sgd-global_clipnorm-0"),
+        pytest.param(lambda: SGD(0.1, global_clipnorm="1"), TypeError, r"global_clipnorm must be a real number, got '1'", id="sgd-global_clipnorm-string"),
     ],
 )
 def test_bad_clip_norm_raises_naming_the_value(call, exc, pattern):
@@ -363,3 +362,11 @@ def test_clip_norm_none_means_no_clipping(rng):
 def test_sgd_names_global_clipnorm():
     with pytest.raises(ValueError, match="global_clipnorm must be positive"):
         SGD(0.1, global_clipnorm=-1)
+
+
+def test_fit_calls_the_clipping_knob_global_clipnorm_like_sgd_and_keras():
+    """One name for one knob: the old ``clip_norm=`` keyword of mlp.fit is gone."""
+    with pytest.raises(TypeError, match="clip_norm"):
+        _fit_small(clip_norm=1.0)
+    params, _ = _fit_small(global_clipnorm=1.0)
+    assert set(params) == {"W1", "b1", "W2", "b2"}

@@ -26,7 +26,7 @@ from . import losses
 from ._validate import as_float_array, features, generator, positive_int, positive_number
 from .activations import get_activation, sigmoid, softmax
 from .initializers import get_initializer
-from .optim import SGD, add_l2, check_clip_norm, check_diverged, check_l2, check_momentum, l2_penalty
+from .optim import SGD, add_l2, check_diverged, check_l2, l2_penalty
 
 OUTPUTS = ("softmax", "sigmoid")
 
@@ -187,23 +187,22 @@ def _check_validation_data(params: dict, validation_data, activation: str, outpu
 
 def fit(params: dict, X, y, lr: float, epochs: int, batch_size: int | None = None, momentum: float = 0.0,
         l2: float = 0.0, rng: np.random.Generator | None = None, activation: str = "relu",
-        output: str = "softmax", validation_data: tuple | None = None, clip_norm: float | None = None):
+        output: str = "softmax", validation_data: tuple | None = None, global_clipnorm: float | None = None):
     """Train by (mini-batch) gradient descent; the input ``params`` are not modified.
 
     batch_size: None for full-batch gradient descent, else examples per step,
-    shuffled every epoch with ``rng``. momentum, l2 and clip_norm (gradient
-    clipping by global norm) as in :mod:`dlnotes.optim`.
+    shuffled every epoch with ``rng``. lr, momentum and global_clipnorm
+    (gradient clipping by global norm, Keras' name) go to
+    :class:`dlnotes.optim.SGD`, which checks them; l2 as in :mod:`dlnotes.optim`.
     Returns (params, history): history["cost"] (training cost with the L2
     term) and history["accuracy"] after every epoch, plus "val_cost" and
     "val_accuracy" when validation_data=(X_val, y_val) is given. Divergence
     raises :class:`dlnotes.optim.DivergenceError`. validation_data is checked
     before the first epoch, with every check X and y get.
     """
-    lr = positive_number(lr, "lr")
+    optimiser = SGD(lr, momentum, global_clipnorm)  # checks lr, momentum and global_clipnorm
     epochs = positive_int(epochs, "epochs")
     l2 = check_l2(l2)
-    momentum = check_momentum(momentum)
-    clip_norm = check_clip_norm(clip_norm)
     X = features(X)
     params = {k: np.array(v, dtype=float) for k, v in _parameter_arrays(params).items()}
     _, cache = forward(params, X, activation, output)   # checks X against W1, the output, the activation
@@ -214,11 +213,10 @@ def fit(params: dict, X, y, lr: float, epochs: int, batch_size: int | None = Non
     n = X.shape[0]
     batch = n if batch_size is None else positive_int(batch_size, "batch_size")
     rng = generator(rng)
-    optimiser = SGD(lr, momentum, clip_norm)
     history = {"cost": [], "accuracy": []}
     if validation_data is not None:
         history.update(val_cost=[], val_accuracy=[])
-    check_diverged(first, first, 0, lr, history)
+    check_diverged(first, first, 0, optimiser.lr, history)
     for epoch in range(1, epochs + 1):
         order = rng.permutation(n) if batch < n else np.arange(n)
         for start in range(0, n, batch):
@@ -233,5 +231,5 @@ def fit(params: dict, X, y, lr: float, epochs: int, batch_size: int | None = Non
             val_cost, val_accuracy = evaluate(params, *validation_data, activation, output)
             history["val_cost"].append(val_cost)
             history["val_accuracy"].append(val_accuracy)
-        check_diverged(history["cost"][-1], first, epoch, lr, history)
+        check_diverged(history["cost"][-1], first, epoch, optimiser.lr, history)
     return params, history

@@ -8,10 +8,13 @@ Update rules, for a weight W with gradient g = dJ/dW and learning rate lr:
 * L2 regularisation with strength l2 adds (l2 / 2) * ||W||^2 to the cost of
   each weight matrix (never the biases), so its gradient gains l2 * W:
   g <- g + l2 * W
-* gradient clipping by global norm (Keras' ``global_clipnorm``), applied
-  before the update: with G = sqrt(sum over all parameters of ||g||^2),
-  every g <- g * clip_norm / G when G > clip_norm (the direction is kept,
-  only the length is capped)
+* gradient clipping by global norm, ``global_clipnorm`` (Keras' name, used by
+  :class:`SGD` and :func:`dlnotes.mlp.fit`), applied before the update: with
+  G = sqrt(sum over all parameters of ||g||^2), every
+  g <- g * global_clipnorm / G when G > global_clipnorm (the direction is
+  kept, only the length is capped). :func:`clip_by_global_norm` is the same
+  operation as a function; its argument keeps ``tf.clip_by_global_norm``'s
+  name, ``clip_norm``.
 
 Parameters and gradients are dicts: ``params["W1"]`` pairs with ``grads["dW1"]``.
 """
