@@ -121,9 +121,19 @@ def test_bad_grids_raise_clear_errors(kwargs, error, match):
         explore(line_plot, live=False, **kwargs)
 
 
+def test_explore_is_the_explorer_class_so_the_signature_is_written_once():
+    assert explore is Explorer
+    exp = explore(plot_fn=line_plot, alpha=[0.1], live=False)  # plot_fn may be named, as before
+    assert isinstance(exp, Explorer) and exp.names == ["alpha"] and exp.dpi == 72
+    for option in ("initial", "title", "dpi", "live", "max_frames"):
+        assert option in Explorer.__doc__, f"{option} is not documented"
+    with pytest.raises(TypeError, match="positional"):
+        explore(line_plot, {"alpha": [0.1]})  # grids are keywords, never a positional dict
+
+
 def test_plot_fn_must_be_callable_and_return_a_figure():
     with pytest.raises(TypeError, match="plot_fn must be callable"):
-        Explorer("not a function", {"a": [1]})
+        explore("not a function", a=[1])
     with pytest.raises(TypeError, match="must return a matplotlib Figure"):
         explore(lambda a: 42, a=[1, 2], live=False)
 

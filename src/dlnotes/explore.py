@@ -2,8 +2,9 @@
 
 ``explore(plot_fn, alpha=[0.0, 0.05, 0.1])`` calls ``plot_fn(alpha=...)`` for
 every value on the grid (every combination, when there are several
-parameters) and returns an :class:`Explorer`. Displayed as the last
-expression of a notebook cell, it offers three renderings in one output:
+parameters) and returns an :class:`Explorer` (``explore`` is the class under
+the name notebooks call). Displayed as the last expression of a notebook
+cell, it offers three renderings in one output:
 
 * ``application/vnd.jupyter.widget-view+json``: live ipywidgets controls that
   recompute the figure (JupyterLab, Colab, VS Code: any front end with a
@@ -29,24 +30,36 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
+__all__ = ["MAX_FRAMES", "Explorer", "explore"]
+
 MAX_FRAMES = 64
 
 
 class Explorer:
-    """Precomputed frames over a parameter grid, plus a live widget when a kernel is present.
+    """A slider experiment: precomputed frames over parameter grids, plus a live widget in a kernel.
 
-    Use :func:`explore` to build one.
+    plot_fn: called as ``plot_fn(**params)``; returns a matplotlib Figure.
+    grids: one keyword per parameter, each a non-empty sequence of distinct
+        numbers (a slider) or of strings (a drop-down).
+    initial: the grid value each control starts at (default: the first).
+    title: shown above the controls.
+    dpi: resolution of the precomputed PNG frames.
+    live: add live ipywidgets controls; by default only inside a running kernel.
+    max_frames: refuse grids whose combinations exceed this many frames.
+
+    Example: ``explore(lambda alpha: plot_leaky(alpha), alpha=[0.0, 0.1, 0.2])``.
     """
 
     def __init__(
         self,
         plot_fn: Callable[..., Any],
-        grids: Mapping[str, Sequence],
+        *,
         initial: Mapping[str, Any] | None = None,
         title: str | None = None,
         dpi: int = 72,
         live: bool | None = None,
         max_frames: int = MAX_FRAMES,
+        **grids: Sequence,
     ):
         if not callable(plot_fn):
             raise TypeError(f"plot_fn must be callable, got {plot_fn!r}")
@@ -158,29 +171,8 @@ class Explorer:
         return self._summary()
 
 
-def explore(
-    plot_fn: Callable[..., Any],
-    *,
-    initial: Mapping[str, Any] | None = None,
-    title: str | None = None,
-    dpi: int = 72,
-    live: bool | None = None,
-    max_frames: int = MAX_FRAMES,
-    **grids: Sequence,
-) -> Explorer:
-    """Build a slider experiment over one or more parameter grids.
-
-    plot_fn: called as ``plot_fn(**params)``; returns a matplotlib Figure.
-    grids: one keyword per parameter, each a non-empty sequence of distinct
-        numbers (a slider) or of strings (a drop-down).
-    initial: the grid value each control starts at (default: the first).
-    title: shown above the controls.
-    live: add live ipywidgets controls; by default only inside a running kernel.
-    max_frames: refuse grids whose combinations exceed this many frames.
-
-    Example: ``explore(lambda alpha: plot_leaky(alpha), alpha=[0.0, 0.1, 0.2])``.
-    """
-    return Explorer(plot_fn, grids, initial=initial, title=title, dpi=dpi, live=live, max_frames=max_frames)
+# The name notebooks call: ``explore(plot_fn, alpha=[...])`` builds an Explorer.
+explore = Explorer
 
 
 # -- the static slider's one line of JavaScript ---------------------------------
