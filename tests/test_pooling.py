@@ -364,6 +364,28 @@ def test_avg_pool_same_3x3_stride_1_by_hand():
     assert_close("avg same 3x3", got, [[3, 3.5, 4], [4.5, 5, 5.5], [6, 6.5, 7]], rtol=0, atol=1e-15)
 
 
+@pytest.mark.parametrize("x_shape, pool, strides", [
+    pytest.param((2, 0, 5, 3), 3, 1, id="zero-height"),
+    pytest.param((2, 0, 5, 3), 5, 2, id="zero-height-pool-5-stride-2"),
+    pytest.param((2, 6, 0, 3), (2, 4), (1, 3), id="zero-width"),
+    pytest.param((2, 5, 6, 0), 3, 2, id="zero-channels"),
+    pytest.param((0, 5, 6, 3), 2, 2, id="empty-batch"),
+])
+@pytest.mark.parametrize("op", OPS)
+def test_empty_input_under_same_gives_an_empty_output_like_tf(tf, rng, op, x_shape, pool, strides):
+    # the same cases as conv2d's (issue 14, item 6): an empty result of TensorFlow's shape, and an empty dx
+    x = rng.standard_normal(x_shape)
+    out, cache = forward_fn(op)(x, pool, strides, "same")
+    want = theirs(tf, op, tf.constant(x), Case(*x_shape, *pair_of(pool), *pair_of(strides), "same")).shape
+    assert out.shape == tuple(want) and out.size == 0, (out.shape, want)
+    dx = backward_fn(op)(np.ones(out.shape), cache)
+    assert dx.shape == x.shape and not dx.any()
+
+
+def pair_of(v):
+    return (v, v) if isinstance(v, int) else v
+
+
 @pytest.mark.parametrize("op", OPS)
 def test_padding_is_case_insensitive(rng, op):
     case = Case(2, 6, 5, 2, 3, 2, 2, 3, "same")
@@ -422,19 +444,19 @@ def bad_forward_inputs(op: str) -> list:
                      id=f"{op}-x-complex"),
         pytest.param(lambda: f(x=[[[[0.1, 0.2]]], [[[0.4]]]]), TypeError, r"x must be a numeric array-like",
                      id=f"{op}-x-ragged"),
-        pytest.param(lambda: f(pool_size=0), ValueError, r"pool_size must be positive, got 0", id=f"{op}-pool_size-0"),
-        pytest.param(lambda: f(pool_size=(2, -1)), ValueError, r"pool_size must be positive, got \(2, -1\)",
+        pytest.param(lambda: f(pool_size=0), ValueError, r"pool_size must be a positive integer, got 0", id=f"{op}-pool_size-0"),
+        pytest.param(lambda: f(pool_size=(2, -1)), ValueError, r"pool_size\[1\] must be a positive integer, got -1",
                      id=f"{op}-pool_size-negative"),
         pytest.param(lambda: f(pool_size=1.5), TypeError, r"pool_size must be an int or a pair of ints, got 1.5",
                      id=f"{op}-pool_size-float"),
         pytest.param(lambda: f(pool_size=(2, 2, 2)), TypeError, r"pool_size must be an int or a pair of ints",
                      id=f"{op}-pool_size-triple"),
         pytest.param(lambda: f(pool_size=7), ValueError,
-                     r"pool_size \(7, 7\) is larger than the 6x6 input with 'valid' padding", id=f"{op}-pool-larger"),
+                     r"pool_size 7x7 is larger than the input \(6x6\) with 'valid' padding", id=f"{op}-pool-larger"),
         pytest.param(lambda: f(pool_size=(2, 7), strides=1, padding="Valid"), ValueError,
-                     r"pool_size \(2, 7\) is larger than the 6x6 input with 'valid' padding", id=f"{op}-pool-wider"),
-        pytest.param(lambda: f(strides=0), ValueError, r"strides must be positive, got 0", id=f"{op}-strides-0"),
-        pytest.param(lambda: f(strides=-1), ValueError, r"strides must be positive, got -1", id=f"{op}-strides-negative"),
+                     r"pool_size 2x7 is larger than the input \(6x6\) with 'valid' padding", id=f"{op}-pool-wider"),
+        pytest.param(lambda: f(strides=0), ValueError, r"strides must be a positive integer, got 0", id=f"{op}-strides-0"),
+        pytest.param(lambda: f(strides=-1), ValueError, r"strides must be a positive integer, got -1", id=f"{op}-strides-negative"),
         pytest.param(lambda: f(strides=1.5), TypeError, r"strides must be an int or a pair of ints, got 1.5",
                      id=f"{op}-strides-float"),
         pytest.param(lambda: f(strides="2"), TypeError, r"strides must be an int or a pair of ints, got '2'",

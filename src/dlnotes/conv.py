@@ -3,8 +3,8 @@
 A convolution slides a small kernel over the image; at every position it
 multiplies the window by the kernel and sums, for each output channel:
 
-    out[n, i, j, k] = bias[k] + sum over (a, b, c) of
-                      x_pad[n, i*sh + a, j*sw + b, c] * kernel[a, b, c, k]
+    out[n, h, w, k] = bias[k] + sum over (i, j, c) of
+                      x_pad[n, h*sh + i, w*sw + j, c] * kernel[i, j, c, k]
 
 x: (N, H, W, C_in); kernel: (KH, KW, C_in, C_out), Keras' ``Conv2D`` layout;
 out: (N, H_out, W_out, C_out). (Like TensorFlow, and every deep-learning
@@ -12,52 +12,96 @@ library, this is a cross-correlation: the kernel is not flipped.)
 
 Padding: "valid" uses only full windows; "same" pads with zeros so that
 H_out = ceil(H / sh). When the total padding is odd, TensorFlow puts the extra
-row (column) at the bottom (right); so do we.
+row (column) at the bottom (right); so do we (:mod:`dlnotes._geometry`).
 
-Implementation ("im2col"): a strided view of all windows
-(``sliding_window_view``, no copy) is laid out as one row per output pixel,
-(N * H_out * W_out, KH * KW * C_in), in the same (KH, KW, C_in) order as the
-kernel's rows (:func:`im2col`), so the whole convolution is one matrix product
-with the kernel reshaped to (KH * KW * C_in, C_out). No Python loop runs over
-output pixels. The functions below compute exactly that product, a few images
-at a time so that the im2col rows stay in the CPU cache (:mod:`dlnotes._im2col`
-says how, and why it halves the time).
+Forward ("im2col"): lay every window out as one row, (N * H_out * W_out,
+KH * KW * C_in), in the kernel's (KH, KW, C_in) order (:func:`im2col`); then
+the whole convolution is one matrix product with the kernel reshaped to
+(KH * KW * C_in, C_out). No Python loop runs over output pixels.
 
-Backward, with the same matrix: dkernel = im2col(x_pad).T @ dout, and
-dx = col2im(dout @ kernel_matrix.T), im2col's transpose (see :func:`conv2d_backward`).
+Backward, with the same matrix, for L with upstream gradient dout:
+
+    dkernel = im2col(x_pad).T @ dout          (KH * KW * C_in, C_out)
+    dx_pad[cell (i, j) of every window] += dout @ kernel[i, j].T, for each of the KH * KW offsets
+
+The im2col matrix is KH * KW times the input (at stride 1). Built for a whole
+batch it leaves the CPU's cache, and copying it then costs more than the
+product: so the batch goes through a few images at a time, at most
+IM2COL_BYTES of rows at once. Every row is the same dot product either way.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._im2col import correlate, input_gradient, kernel_gradient, window_rows
-from ._spatial import check_images, check_padding, output_size, pad_amounts, pair
+from ._geometry import check_images, check_padding, geometry, pair, padded, shifted, unpad
 from ._validate import as_float_array, positive_int
+
+__all__ = ["conv2d", "conv2d_forward", "conv2d_backward", "conv_output_size", "im2col"]
+
+IM2COL_BYTES = 4 * 2**20   # the most im2col rows built at once: small enough to stay in the CPU's cache
 
 
 def conv_output_size(size: int, kernel: int, stride: int = 1, padding: str = "valid") -> int:
     """Output length along one axis: "valid": floor((size - kernel) / stride) + 1; "same": ceil(size / stride)."""
-    size_, kernel_, stride_ = (positive_int(v, name) for v, name in ((size, "size"), (kernel, "kernel"), (stride, "stride")))
-    padding = check_padding(padding)
-    if padding == "valid" and kernel_ > size_:
-        raise ValueError(f"kernel={kernel_} is larger than the input size={size_} with 'valid' padding")
-    return output_size(size_, kernel_, stride_, padding)
+    size, kernel, stride = (positive_int(v, name) for v, name in ((size, "size"), (kernel, "kernel"), (stride, "stride")))
+    (out,), _ = geometry((size,), (kernel,), (stride,), check_padding(padding), name="kernel")
+    return out
+
+
+def im2col(xp, window, strides=1) -> np.ndarray:
+    """The im2col matrix of a padded batch xp (N, H, W, C): (N * H_out * W_out, KH * KW * C), a new array.
+
+    Row r holds the window that output pixel r reads, in the kernel's
+    (KH, KW, C) order: for each offset (i, j), the C channels of that window's
+    cell (i, j). So ``im2col(xp) @ kernel.reshape(-1, C_out)`` is the
+    convolution with 'valid' windows.
+    """
+    xp = check_images(xp, "xp")
+    window, strides = pair(window, "window"), pair(strides, "strides")
+    out_hw, _ = geometry(xp.shape[1:3], window, strides, "valid", name="window")
+    return _im2col(xp, window, strides, out_hw)
+
+
+def _im2col(xp: np.ndarray, window, strides, out_hw) -> np.ndarray:
+    """im2col's rows: for each of the KH * KW offsets, the cell at that offset of every window, side by side."""
+    cells = [shifted(xp, i, j, out_hw, strides) for i in range(window[0]) for j in range(window[1])]
+    rows = np.stack(cells, axis=3)                           # (N, H_out, W_out, KH * KW, C), a new array
+    n, ho, wo, offsets, c = rows.shape
+    return rows.reshape(n * ho * wo, offsets * c)
+
+
+def _image_blocks(n: int, bytes_per_image: int):
+    """Slices of the batch holding at most IM2COL_BYTES of im2col rows each (at least one image)."""
+    step = max(1, IM2COL_BYTES // max(1, bytes_per_image))
+    return [slice(start, start + step) for start in range(0, n, step)]
 
 
 def conv2d_forward(x, kernel, bias=None, strides=1, padding: str = "valid"):
     """Convolution forward pass. Returns (out (N, H_out, W_out, C_out), cache).
 
-    x: (N, H, W, C_in); kernel: (KH, KW, C_in, C_out); bias: (C_out,) or None.
-    The result is float32 when x, kernel and bias all are, float64 otherwise.
-    As in the other layers, the cache keeps a reference to x, not a
-    copy: changing x in place before the backward pass changes dkernel.
+    x: (N, H, W, C_in); kernel: (KH, KW, C_in, C_out); bias: (C_out,) or None;
+    strides: an int or (sh, sw); padding: "valid" or "same".
+
+        out = im2col(x_pad) @ kernel.reshape(KH * KW * C_in, C_out) + bias
+
+    computed for a few images at a time (see the module docstring). The result
+    is float32 when x, kernel and bias all are, float64 otherwise. As in the
+    other layers, the cache keeps a reference to x, not a copy: changing x in
+    place before the backward pass changes dkernel.
+
+    Zero sizes: an empty batch, a zero-height input under "same" or zero
+    output channels give an empty ``out``; zero input channels give ``bias``
+    everywhere (a sum over no terms is 0). A kernel with KH or KW = 0 has no
+    window to slide, and raises ``ValueError``.
     """
     x = check_images(x)
     kernel = as_float_array(kernel, "kernel")
     if kernel.ndim != 4:
         raise ValueError(f"kernel must be 4-D (KH, KW, C_in, C_out), got shape {kernel.shape}")
     kh, kw, c_in, c_out = kernel.shape
+    if kh == 0 or kw == 0:
+        raise ValueError(f"kernel must be at least 1x1 (KH, KW >= 1), got shape {kernel.shape}")
     if c_in != x.shape[3]:
         raise ValueError(f"kernel expects C_in={c_in} input channels but x has {x.shape[3]} (x shape {x.shape})")
     if bias is not None:
@@ -65,35 +109,20 @@ def conv2d_forward(x, kernel, bias=None, strides=1, padding: str = "valid"):
         if bias.shape != (c_out,):
             raise ValueError(f"bias must have shape (C_out,) = ({c_out},), got {bias.shape}")
     strides = pair(strides, "strides")
-    padding = check_padding(padding)
-    if padding == "valid" and (kh > x.shape[1] or kw > x.shape[2]):
-        raise ValueError(
-            f"kernel of {kh}x{kw} is larger than the {x.shape[1]}x{x.shape[2]} input with 'valid' padding"
-        )
-    pads = pad_amounts(x.shape, (kh, kw), strides, padding)
+    (ho, wo), pads = geometry(x.shape[1:3], (kh, kw), strides, check_padding(padding), name="kernel")
     dtype = np.result_type(x, kernel, *([] if bias is None else [bias]))   # float32 only if all are float32
     x, kernel = x.astype(dtype, copy=False), kernel.astype(dtype, copy=False)
-    out = correlate(x, kernel, strides, pads)                  # = im2col(x_pad) @ kernel.reshape(-1, C_out)
+
+    xp = padded(x, pads)                                     # (N, H + top + bottom, W + left + right, C_in)
+    weights = kernel.reshape(kh * kw * c_in, c_out)          # row (i, j, c): the weights of window cell (i, j, c)
+    out = np.empty((x.shape[0], ho, wo, c_out), dtype)
+    for images in _image_blocks(x.shape[0], ho * wo * kh * kw * c_in * x.itemsize):
+        rows = _im2col(xp[images], (kh, kw), strides, (ho, wo))   # (images * H_out * W_out, KH * KW * C_in)
+        out[images] = (rows @ weights).reshape(out[images].shape)
     if bias is not None:
         out += bias
-    cache = (x, pads, strides, kernel, bias is not None, out.shape)
+    cache = (x, kernel, bias is not None, strides, pads, out.shape)
     return out, cache
-
-
-def im2col(xp, window, strides=1) -> np.ndarray:
-    """The im2col matrix of a padded batch xp (N, H, W, C): (N * H_out * W_out, KH * KW * C).
-
-    Row r holds the window that output pixel r reads, in the kernel's
-    (KH, KW, C) order, so that ``im2col(xp) @ kernel.reshape(-1, C_out)`` is the
-    convolution with 'valid' windows. One copy of the whole matrix: the readable
-    version of what ``conv2d_forward`` computes chunk by chunk.
-    """
-    xp = check_images(xp, "xp")
-    window, strides = pair(window, "window"), pair(strides, "strides")
-    if window[0] > xp.shape[1] or window[1] > xp.shape[2]:
-        raise ValueError(f"window {window} is larger than the {xp.shape[1]}x{xp.shape[2]} input xp")
-    view = window_rows(xp, window, strides)                    # (N, H_out, W_out, KH, KW, C), no copy
-    return view.copy().reshape(-1, window[0] * window[1] * xp.shape[3])      # always a new array
 
 
 def conv2d_backward(dout, cache):
@@ -102,24 +131,37 @@ def conv2d_backward(dout, cache):
     dout: (N, H_out, W_out, C_out). Returns (dx (N, H, W, C_in),
     dkernel (KH, KW, C_in, C_out), dbias (C_out,) or None when there was no bias).
 
-    With dcols = dout @ kernel.reshape(-1, C_out).T, the gradient of every
-    window (one row per output pixel, like im2col's rows):
-
-    * dkernel = im2col(x_pad).T @ dout: each weight meets every input cell it multiplied;
-    * dx = col2im(dcols): im2col's transpose adds each window's gradient back
-      onto the cells the window was cut from; a cell inside several windows
-      collects from each.
+    * dkernel = im2col(x_pad).T @ dout: each weight meets every input cell it
+      multiplied (the product summed over blocks of images, as in the forward pass);
+    * dx: the cell at offset (i, j) of every window got weight kernel[i, j],
+      so it receives dout @ kernel[i, j].T, (N, H_out, W_out, C_in). Added at
+      the KH * KW offsets in turn, a cell inside several windows collects from
+      each; a cell that no window reads stays exactly 0. The padding's share is dropped.
+    * dbias = dout summed over N, H_out and W_out.
     """
-    x, pads, strides, kernel, has_bias, out_shape = cache
+    x, kernel, has_bias, strides, pads, out_shape = cache
     dout = as_float_array(dout, "dout")
     if dout.shape != out_shape:
         raise ValueError(f"dout must have the output's shape {out_shape}, got {dout.shape}")
     dtype = np.result_type(x, dout)
     x, dout, kernel = x.astype(dtype, copy=False), dout.astype(dtype, copy=False), kernel.astype(dtype, copy=False)
-    dkernel = kernel_gradient(x, dout, kernel.shape, strides, pads)
-    dx = input_gradient(dout, kernel, x.shape, strides, pads)  # col2im(dout @ kernel_matrix.T), unpadded
+    kh, kw, c_in, c_out = kernel.shape
+    n, ho, wo, _ = out_shape
+
+    xp = padded(x, pads)
+    dkernel = np.zeros((kh * kw * c_in, c_out), dtype)
+    for images in _image_blocks(n, ho * wo * kh * kw * c_in * x.itemsize):
+        rows = _im2col(xp[images], (kh, kw), strides, (ho, wo))
+        dkernel += rows.T @ dout[images].reshape(len(rows), c_out)
+
+    dxp = np.zeros(xp.shape, dtype)
+    dout_rows = dout.reshape(n * ho * wo, c_out)             # one row per output pixel
+    for i in range(kh):
+        for j in range(kw):
+            cell_grads = (dout_rows @ kernel[i, j].T).reshape(n, ho, wo, c_in)
+            shifted(dxp, i, j, (ho, wo), strides)[...] += cell_grads
     dbias = dout.sum(axis=(0, 1, 2)) if has_bias else None
-    return dx, dkernel, dbias
+    return unpad(dxp, pads), dkernel.reshape(kernel.shape), dbias
 
 
 def conv2d(x, kernel, bias=None, strides=1, padding: str = "valid") -> np.ndarray:

@@ -19,9 +19,10 @@ A builder checks that its input is large enough before calling Keras and names
 
 from __future__ import annotations
 
-import numbers
-
+from ._geometry import geometry
 from ._validate import positive_int
+
+__all__ = ["lenet5", "alexnet", "vgg16", "inception_naive_block", "summary_table", "count_params"]
 
 # ------------------------------------------------------------------ checks
 
@@ -32,12 +33,7 @@ def _input_shape(input_shape) -> tuple[int, int, int]:
         raise TypeError(f"input_shape must be a tuple (height, width, channels), got {input_shape!r}")
     if len(input_shape) != 3:
         raise ValueError(f"input_shape must have 3 entries (height, width, channels), got {tuple(input_shape)!r}")
-    for v in input_shape:
-        if isinstance(v, bool) or not isinstance(v, numbers.Integral):
-            raise TypeError(f"input_shape must hold positive integers, got {tuple(input_shape)!r}")
-        if v < 1:
-            raise ValueError(f"input_shape must hold positive integers, got {tuple(input_shape)!r}")
-    return tuple(int(v) for v in input_shape)
+    return tuple(positive_int(v, f"input_shape[{i}]") for i, v in enumerate(input_shape))
 
 
 def _num_classes(num_classes) -> int:
@@ -50,20 +46,19 @@ def _num_classes(num_classes) -> int:
 def _check_spatial(model_name: str, input_shape: tuple, steps) -> None:
     """Follow height and width through ``steps`` = [(layer, kernel, stride, padding), ...].
 
-    "valid": out = (in - kernel) // stride + 1; "same": out = ceil(in / stride).
-    Raises ``ValueError`` naming ``input_shape`` at the first layer left with no pixels.
+    Output sizes are :func:`dlnotes._geometry.geometry`'s, the rule conv2d and
+    the pooling layers use. Raises ``ValueError`` naming ``input_shape`` at the
+    first layer whose window no longer fits (the layer would have no pixels).
     """
-    size = list(input_shape[:2])
+    size = input_shape[:2]
     for layer, kernel, stride, padding in steps:
-        if padding == "valid":
-            size = [(s - kernel) // stride + 1 if s >= kernel else 0 for s in size]
-        else:
-            size = [-(-s // stride) for s in size]
-        if min(size) < 1:
+        try:
+            size, _ = geometry(size, (kernel, kernel), (stride, stride), padding, name=layer)
+        except ValueError:
             raise ValueError(
                 f"input_shape={input_shape!r} is too small for {model_name}: "
                 f"nothing is left after {layer} (kernel {kernel}, stride {stride}, padding {padding!r})"
-            )
+            ) from None
 
 
 # ---------------------------------------------------------------- builders

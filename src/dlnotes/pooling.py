@@ -18,8 +18,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._spatial import check_images, check_padding, output_size, pad_amounts, pair, shifted, unpad
+from ._geometry import check_images, check_padding, geometry, pair, padded, shifted, unpad
 from ._validate import as_float_array
+
+__all__ = ["max_pool2d", "max_pool2d_forward", "max_pool2d_backward", "avg_pool2d", "avg_pool2d_forward",
+           "avg_pool2d_backward"]
 
 
 def _setup(x, pool_size, strides, padding):
@@ -27,10 +30,8 @@ def _setup(x, pool_size, strides, padding):
     window = pair(pool_size, "pool_size")
     strides = window if strides is None else pair(strides, "strides")
     padding = check_padding(padding)
-    if padding == "valid" and (window[0] > x.shape[1] or window[1] > x.shape[2]):
-        raise ValueError(f"pool_size {window} is larger than the {x.shape[1]}x{x.shape[2]} input with 'valid' padding")
-    out_hw = tuple(output_size(x.shape[a], window[a - 1], strides[a - 1], padding) for a in (1, 2))
-    return x, window, strides, pad_amounts(x.shape, window, strides, padding), out_hw
+    out_hw, pads = geometry(x.shape[1:3], window, strides, padding, name="pool_size")
+    return x, window, strides, pads, out_hw
 
 
 def _offsets(window):
@@ -59,7 +60,7 @@ def max_pool2d_forward(x, pool_size=2, strides=None, padding: str = "valid"):
     cell at (i, j) of every window), for the KH x KW offsets.
     """
     x, window, strides, pads, out_hw = _setup(x, pool_size, strides, padding)
-    xp = np.pad(x, ((0, 0), *pads, (0, 0)), constant_values=-np.inf) if padding != "valid" else x
+    xp = padded(x, pads, fill=-np.inf)                    # padded cells never win
     out = _combine_cells(np.maximum, xp, window, out_hw, strides)
     return out, (xp, out, window, strides, pads)
 
@@ -86,12 +87,12 @@ def max_pool2d_backward(dout, cache):
 def avg_pool2d_forward(x, pool_size=2, strides=None, padding: str = "valid"):
     """Average pooling over the real cells of each window. x: (N, H, W, C) -> (out, cache)."""
     x, window, strides, pads, out_hw = _setup(x, pool_size, strides, padding)
-    xp = np.pad(x, ((0, 0), *pads, (0, 0))) if padding != "valid" else x
+    xp = padded(x, pads)
     total = _combine_cells(np.add, xp, window, out_hw, strides)
     if padding == "valid":
         counts = np.asarray(window[0] * window[1], dtype=total.dtype)     # every window is all real cells
     else:                                                                 # (1, Ho, Wo, 1): real cells per window
-        ones = np.pad(np.ones((1,) + x.shape[1:3] + (1,), dtype=total.dtype), ((0, 0), *pads, (0, 0)))
+        ones = padded(np.ones((1,) + x.shape[1:3] + (1,), dtype=total.dtype), pads)
         counts = sum(shifted(ones, i, j, out_hw, strides) for i, j in _offsets(window))
     total /= counts
     return total, (counts, total.shape, window, xp.shape, pads, strides)
