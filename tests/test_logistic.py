@@ -23,7 +23,9 @@ import numpy as np
 import pytest
 from conftest import assert_close
 
-from dlnotes.logistic import DivergenceError, LogisticRegression, SoftmaxRegression, fit_logistic_loop
+from dlnotes.logistic import (LogisticRegression, SoftmaxRegression, fit_logistic_loop, gradient_descent,
+                              logistic_cost_and_gradients, softmax_cost_and_gradients)
+from dlnotes.optim import DivergenceError
 
 
 def standardise(train: np.ndarray, test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -198,16 +200,27 @@ def test_too_large_lr_on_standardised_data_raises(cancer):
     assert info.value.epoch >= 1 and len(info.value.history["cost"]) == info.value.epoch + 1
 
 
-def test_overflow_to_nan_raises_instead_of_training_on(rng):
-    # Handcrafted: logits of 1e200 after one step overflow to inf, and inf - inf is NaN.
+def test_overflow_to_a_non_finite_cost_raises_instead_of_training_on():
+    # Handcrafted: logits of 1e200 after one step overflow to +-inf; an infinite logit on the
+    # wrong side of its label costs -log 0 = inf (issue 14: exactly inf, no longer NaN from inf - inf).
     X = np.array([[1e200, -1e200], [-1e200, 1e200], [1e200, 1e200]])
     y = np.array([1, 0, 1])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # numpy's overflow warnings on the way
-        with pytest.raises(DivergenceError, match=r"in epoch 1 with learning rate lr=1\b.*to nan") as info:
-            LogisticRegression(lr=1.0, epochs=10, rng=rng).fit(X, y)
+        with pytest.raises(DivergenceError, match=r"in epoch 1 with learning rate lr=1\b.*to (inf|nan)") as info:
+            LogisticRegression(lr=1.0, epochs=10, rng=np.random.default_rng(0)).fit(X, y)
     cost = info.value.history["cost"]
-    assert np.isfinite(cost[0]) and np.isnan(cost[-1])
+    assert np.isfinite(cost[0]) and not np.isfinite(cost[-1])
+
+
+def test_infinite_logits_on_the_right_side_cost_zero_and_training_goes_on():
+    """The other side of the same overflow: every logit infinite and correct is a cost of exactly 0, not NaN."""
+    X = np.array([[1e200, -1e200], [-1e200, 1e200]])
+    y = np.array([1, 0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # the overflow in X @ W
+        cost, dW, db = logistic_cost_and_gradients(np.array([1e200, -1e200]), 0.0, X, y)  # z = +inf, -inf
+    assert cost == 0.0 and np.all(dW == 0) and db == 0.0
 
 
 # ------------------------------------------------------------------ bad input
@@ -274,8 +287,8 @@ def test_binary_labels_must_be_0_or_1(y):
         (np.array([0.0, 1.0, 2.0, 1.0, 0.0]), TypeError, r"class labels y must be integers, got dtype float64"),
         (np.array([0.5, 1.0, 2.0, 1.0, 0.0]), TypeError, r"class labels y must be integers"),
         (np.array(["0", "1", "2", "1", "0"]), TypeError, r"class labels y must be integers"),
-        (np.array([0, 1, -1, 1, 0]), ValueError, r"labels must lie in 0\.\.1, got -1\.\.1"),
-        (np.zeros(5, int), ValueError, r"needs at least two classes"),
+        (np.array([0, 1, -1, 1, 0]), ValueError, r"label -1 in y is outside the classes 0\.\.1"),
+        (np.zeros(5, int), ValueError, r"needs at least two classes, got C = 1 \(n_classes=None, labels in y up to 0\)"),
     ],
 )
 def test_softmax_labels(y, exc, pattern):
@@ -284,7 +297,7 @@ def test_softmax_labels(y, exc, pattern):
 
 
 def test_softmax_labels_beyond_n_classes():
-    with pytest.raises(ValueError, match=r"labels must lie in 0\.\.2, got 0\.\.3"):
+    with pytest.raises(ValueError, match=r"label 3 in y is outside the classes 0\.\.2"):
         SoftmaxRegression(epochs=2, n_classes=3).fit(X5, np.array([0, 1, 2, 3, 0]))
 
 
@@ -370,7 +383,7 @@ def test_score_rejects_labels_the_model_cannot_predict():
     with pytest.raises(ValueError, match=r"binary labels y must be 0 or 1, got 2"):
         LogisticRegression(epochs=2, rng=np.random.default_rng(0)).fit(X5, Y5).score(X5, Y5 * 2)
     softmax = SoftmaxRegression(epochs=2, rng=np.random.default_rng(0)).fit(X5, Y5)
-    with pytest.raises(ValueError, match=r"labels must lie in 0\.\.1, got 5\.\.6"):
+    with pytest.raises(ValueError, match=r"label 5 in y is outside the classes 0\.\.1"):
         softmax.score(X5, Y5 + 5)
     with pytest.raises(TypeError, match=r"class labels y must be integers"):
         softmax.score(X5, Y5.astype(float))

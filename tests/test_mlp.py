@@ -483,15 +483,15 @@ BAD_INPUT = [
     pytest.param(lambda: fit(X=np.where(X6 > 1, np.nan, X6)), ValueError, r"X contains NaN or inf", id="fit-X-nan"),
     # labels
     pytest.param(lambda: fit(params=_params((4, 5, 10)), y=np.array([0, 1, 10, 3, 4, 5])), ValueError,
-                 r"label 10 is outside the classes 0\.\.9", id="fit-label-10-of-10"),
-    pytest.param(lambda: fit(y=np.array([0, 1, -1, 2, 0, 1])), ValueError, r"label -1 is outside the classes 0\.\.2", id="fit-label--1"),
-    pytest.param(lambda: backward(np.array([0, 1, 3, 2, 0, 1])), ValueError, r"label 3 is outside the classes 0\.\.2", id="backward-label-3"),
+                 r"label 10 in y is outside the classes 0\.\.9", id="fit-label-10-of-10"),
+    pytest.param(lambda: fit(y=np.array([0, 1, -1, 2, 0, 1])), ValueError, r"label -1 in y is outside the classes 0\.\.2", id="fit-label--1"),
+    pytest.param(lambda: backward(np.array([0, 1, 3, 2, 0, 1])), ValueError, r"label 3 in y is outside the classes 0\.\.2", id="backward-label-3"),
     pytest.param(lambda: fit(y=Y6.astype(float)), TypeError, r"class labels y must be integers, got dtype float64", id="fit-float-labels"),
     pytest.param(lambda: backward(Y6 + 0.5), TypeError, r"class labels y must be integers", id="backward-float-labels"),
     pytest.param(lambda: fit(params=_params((4, 5, 1)), output="sigmoid", y=np.array([0, 1, 2, 0, 1, 1])), ValueError,
-                 r"labels for a sigmoid output must be 0 or 1, got 2\b", id="fit-sigmoid-label-2"),
+                 r"binary labels y must be 0 or 1, got 2\b", id="fit-sigmoid-label-2"),
     pytest.param(lambda: backward(np.array([0, 1, 1, 0, -1, 1]), sizes=(4, 5, 1), output="sigmoid"), ValueError,
-                 r"sigmoid output must be 0 or 1, got -1\b", id="backward-sigmoid-label--1"),
+                 r"binary labels y must be 0 or 1, got -1\b", id="backward-sigmoid-label--1"),
     # names
     pytest.param(lambda: forward(output="sigmoid"), ValueError, r"a sigmoid output needs one output unit, W2 has 3", id="forward-sigmoid-3-units"),
     pytest.param(lambda: fit(output="sigmoid", y=np.array([0, 1, 1, 0, 0, 1])), ValueError, r"sigmoid output needs one output unit", id="fit-sigmoid-3-units"),
@@ -514,8 +514,8 @@ BAD_INPUT = [
     # layer sizes and params
     pytest.param(lambda: mlp.init_params([5]), ValueError, r"layer_sizes must list at least an input and an output size, got \[5\]", id="layer_sizes-one"),
     pytest.param(lambda: mlp.init_params([]), ValueError, r"layer_sizes must list at least an input and an output size, got \[\]", id="layer_sizes-empty"),
-    pytest.param(lambda: mlp.init_params([4, 0, 3]), ValueError, r"layer_sizes must be positive integers, got \[4, 0, 3\]", id="layer_sizes-zero"),
-    pytest.param(lambda: mlp.init_params([4, 2.5, 3]), TypeError, r"layer_sizes must be positive integers, got \[4, 2\.5, 3\]", id="layer_sizes-float"),
+    pytest.param(lambda: mlp.init_params([4, 0, 3]), ValueError, r"layer_sizes\[1\] must be a positive integer, got 0", id="layer_sizes-zero"),
+    pytest.param(lambda: mlp.init_params([4, 2.5, 3]), TypeError, r"layer_sizes\[1\] must be a positive integer, got 2\.5", id="layer_sizes-float"),
     pytest.param(lambda: forward(params=MISMATCHED), ValueError, r"W1 has 5 outputs but W2 expects 6 inputs", id="forward-params-mismatched"),
     pytest.param(lambda: fit(params=MISMATCHED), ValueError, r"W1 has 5 outputs but W2 expects 6 inputs", id="fit-params-mismatched"),
     pytest.param(lambda: fit(params=BAD_BIAS), ValueError, r"layer 1: W1 \(4, 5\) and b1 \(4,\) do not fit", id="fit-params-bias"),
@@ -546,7 +546,7 @@ def test_float32_network_gets_float32_gradients():
 
 
 def test_non_integer_layer_size_is_a_type_error():
-    with pytest.raises(TypeError, match="layer_sizes must be positive integers"):
+    with pytest.raises(TypeError, match=r"layer_sizes\[1\] must be a positive integer"):
         mlp.init_params([4, 2.5, 3])
 
 
@@ -562,7 +562,7 @@ def test_non_integer_layer_size_is_a_type_error():
         pytest.param("val", TypeError, r"validation_data must be a pair \(X_val, y_val\), got str", id="string"),
         pytest.param((X6[:, :3], Y6), ValueError, r"validation_data=\(X_val, y_val\): X has 3 features but W1 expects 4", id="features"),
         pytest.param((X6, Y6[:5]), ValueError, r"validation_data=\(X_val, y_val\): y must have shape \(6,\)", id="lengths"),
-        pytest.param((X6, Y6 + 3), ValueError, r"validation_data=\(X_val, y_val\): label 3 is outside", id="labels"),
+        pytest.param((X6, Y6 + 3), ValueError, r"validation_data=\(X_val, y_val\): label 3 in y is outside", id="labels"),
         pytest.param((np.where(X6 > 1, np.nan, X6), Y6), ValueError, r"validation_data=\(X_val, y_val\): X contains NaN", id="nan"),
     ],
 )

@@ -79,6 +79,19 @@ def positive_number(value, name: str) -> float:
     return value
 
 
+def non_negative_number(value, name: str, meaning: str = "") -> float:
+    """A finite real number >= 0 (an L2 strength, a leaky-ReLU slope); ``meaning`` goes into the message."""
+    value = real_scalar(value, name)
+    if value < 0:
+        raise ValueError(f"{name} must be >= 0{f' ({meaning})' if meaning else ''}, got {value!r}")
+    return value
+
+
+def learning_rate(lr) -> float:
+    """The learning rate ``lr`` of a gradient-descent step: a finite number > 0."""
+    return positive_number(lr, "lr")
+
+
 def positive_int(value, name: str) -> int:
     """An integer >= 1 (a number of epochs, for example)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
@@ -98,3 +111,37 @@ def features(X, name: str = "X") -> np.ndarray:
     if not np.all(np.isfinite(X)):
         raise ValueError(f"{name} contains NaN or inf")
     return X
+
+
+# -- labels: one per example ----------------------------------------------------------
+def _one_label_per_row(y, n: int, name: str, rows_of: str) -> np.ndarray:
+    y = np.asarray(y)
+    if y.shape != (n,):
+        raise ValueError(f"{name} must have shape ({n},), one label per row of {rows_of}, got {y.shape}")
+    return y
+
+
+def binary_labels(y, n: int, name: str = "y", rows_of: str = "X") -> np.ndarray:
+    """Labels (n,), each 0 or 1 (ints, floats or booleans), returned as float64 0.0/1.0."""
+    y = _one_label_per_row(y, n, name, rows_of)
+    ok = np.isin(y, (0, 1))
+    if not ok.all():
+        raise ValueError(f"binary labels {name} must be 0 or 1, got {y[~ok][0].item()!r}")
+    return y.astype(np.float64)
+
+
+def class_labels(y, n: int, n_classes: int | None = None, name: str = "y",
+                 rows_of: str = "X") -> tuple[np.ndarray, int]:
+    """Integer labels (n,) in 0..C-1, and C: ``n_classes``, or max(y) + 1 when it is None.
+
+    The labels must have an integer dtype (``TypeError`` otherwise: 1.5 is no
+    class, and a float array of whole numbers is usually a mistake upstream).
+    """
+    y = _one_label_per_row(y, n, name, rows_of)
+    if y.dtype.kind not in "iu":
+        raise TypeError(f"class labels {name} must be integers, got dtype {y.dtype}")
+    c = (int(y.max()) + 1 if y.size else 0) if n_classes is None else n_classes
+    bad = (y < 0) | (y >= c)
+    if bad.any():
+        raise ValueError(f"label {int(y[bad][0])} in {name} is outside the classes 0..{c - 1}")
+    return y, c

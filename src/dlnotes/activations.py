@@ -18,7 +18,10 @@ from typing import Callable
 
 import numpy as np
 
-from ._validate import as_float_array, axis_index, real_scalar, same_shape
+from ._validate import as_float_array, axis_index, non_negative_number, same_shape
+
+__all__ = ["sigmoid", "sigmoid_grad", "tanh", "tanh_grad", "relu", "relu_grad", "leaky_relu", "leaky_relu_grad",
+           "linear", "linear_grad", "softmax", "softmax_grad", "get_activation"]
 
 Activation = Callable[[np.ndarray], np.ndarray]
 
@@ -94,10 +97,7 @@ def relu_grad(z) -> np.ndarray:
 
 
 def _check_alpha(alpha) -> float:
-    alpha = real_scalar(alpha, "alpha")
-    if alpha < 0:
-        raise ValueError(f"alpha must be >= 0 (the slope for z < 0), got {alpha!r}")
-    return alpha
+    return non_negative_number(alpha, "alpha", "the slope for z < 0")
 
 
 def leaky_relu(z, alpha: float = 0.01) -> np.ndarray:

@@ -18,20 +18,16 @@ tails do not (Keras never draws beyond about 2.27 sigma).
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 from ._validate import generator as _generator
+from ._validate import positive_int
+
+__all__ = ["xavier_normal", "xavier_uniform", "he_normal", "orthogonal", "get_initializer"]
 
 
 def _fans(fan_in, fan_out) -> tuple[int, int]:
-    for name, value in (("fan_in", fan_in), ("fan_out", fan_out)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-            raise TypeError(f"{name} must be a positive integer, got {value!r}")
-        if value <= 0:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(fan_in), int(fan_out)
+    return positive_int(fan_in, "fan_in"), positive_int(fan_out, "fan_out")
 
 
 def xavier_normal(fan_in: int, fan_out: int, rng: np.random.Generator | None = None) -> np.ndarray:

@@ -25,8 +25,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_float_array
+from ._validate import as_float_array, class_labels
 from .activations import sigmoid, softmax
+
+__all__ = ["binary_cross_entropy", "binary_cross_entropy_grad", "binary_cross_entropy_from_logits",
+           "binary_cross_entropy_from_logits_grad", "categorical_cross_entropy",
+           "categorical_cross_entropy_from_logits", "categorical_cross_entropy_from_logits_grad"]
 
 EPSILON = 1e-7  # Keras' keras.config.epsilon()
 
@@ -65,15 +69,9 @@ def _categorical_inputs(y_true, second, name: str) -> tuple[np.ndarray, np.ndarr
         raise ValueError("y_true is empty: the mean loss of zero examples is undefined")
     y = np.asarray(y_true)
     if y.ndim == 1:
-        if y.shape[0] != n:
-            raise ValueError(f"y_true has {y.shape[0]} labels but {name} has {n} rows")
         if y.dtype.kind == "f" and np.all(np.isfinite(y)) and np.all(y == np.round(y)):
-            y = y.astype(np.int64)
-        if y.dtype.kind not in "iu":
-            raise TypeError(f"integer class labels y_true must be integers, got dtype {y.dtype}")
-        bad = (y < 0) | (y >= c)
-        if bad.any():
-            raise ValueError(f"label {int(y[bad][0])} in y_true is outside the classes 0..{c - 1}")
+            y = y.astype(np.int64)  # whole-number float labels, as Keras' sparse losses take them
+        y, _ = class_labels(y, n, c, name="y_true", rows_of=name)
         onehot = np.zeros_like(second)
         onehot[np.arange(n), y] = 1
         return onehot, second
@@ -116,14 +114,36 @@ def binary_cross_entropy_from_logits(y_true, logits) -> float:
     r"""The binary cross-entropy of :math:`p = \sigma(z)`, computed from the logits z.
 
     Uses :math:`\max(z, 0) - z y + \log(1 + e^{-|z|})`, exact and overflow-free
-    for any z. y_true, logits: same shape. Returns the mean over all entries.
+    for any finite z. y_true, logits: same shape. Returns the mean over all entries.
+
+    An infinite logit is a probability of exactly 0 or 1. The loss is then
+    :math:`(1-y)\,\mathrm{softplus}(z) + y\,\mathrm{softplus}(-z)` with
+    :math:`\mathrm{softplus}(\infty) = \infty` and :math:`\mathrm{softplus}(-\infty) = 0`,
+    where a term whose weight is 0 is absent (not :math:`0 \cdot \infty`):
+    0 when the label agrees (y = 0 with z = -inf, y = 1 with z = +inf), and
+    +inf when any weight sits on the impossible side (y > 0 with z = -inf,
+    y < 1 with z = +inf: :math:`-\log 0`). TensorFlow's
+    ``tf.nn.sigmoid_cross_entropy_with_logits`` gives the same +inf, but NaN
+    for the two agreeing cases (its formula computes :math:`\infty - \infty`
+    and :math:`0 \cdot \infty`); 0 is the limit of the loss there. A NaN
+    logit gives NaN.
     """
     y, z = _binary_inputs(y_true, logits, "logits")
-    return float(np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))))
+    with np.errstate(invalid="ignore"):  # 0 * inf and inf - inf for infinite z, replaced just below
+        loss = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
+    infinite = np.isinf(z)
+    wrong_side = ((z > 0) & (y < 1)) | ((z < 0) & (y > 0))
+    loss[infinite] = np.where(wrong_side[infinite], np.inf, 0.0)
+    return float(np.mean(loss))
 
 
 def binary_cross_entropy_from_logits_grad(y_true, logits) -> np.ndarray:
-    r"""d cost / d logits :math:`= (\sigma(z) - y) / N`. Same shape as ``logits``."""
+    r"""d cost / d logits :math:`= (\sigma(z) - y) / N`. Same shape as ``logits``.
+
+    Exact for infinite logits too (:math:`\sigma(\pm\infty)` is exactly 1 or 0):
+    0 where the label agrees, :math:`\mp 1/N` where it does not (TensorFlow's
+    gradient as well).
+    """
     y, z = _binary_inputs(y_true, logits, "logits")
     return ((sigmoid(z) - y) / y.size).astype(z.dtype, copy=False)
 

@@ -18,15 +18,15 @@ examples; ``backward`` returns their gradients, keys prefixed with ``d``.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 from . import losses
-from ._validate import as_float_array, features, generator, positive_int, positive_number
+from ._validate import as_float_array, binary_labels, class_labels, features, generator, positive_int
 from .activations import get_activation, sigmoid, softmax
 from .initializers import get_initializer
 from .optim import SGD, add_l2, check_diverged, check_l2, l2_penalty
+
+__all__ = ["init_params", "n_layers", "forward", "backward", "cost_from_cache", "predict", "evaluate", "fit"]
 
 OUTPUTS = ("softmax", "sigmoid")
 
@@ -39,16 +39,12 @@ def init_params(layer_sizes, init: str = "xavier_normal", rng: np.random.Generat
     """
     if isinstance(layer_sizes, (str, bytes)) or not hasattr(layer_sizes, "__len__") or len(layer_sizes) < 2:
         raise ValueError(f"layer_sizes must list at least an input and an output size, got {layer_sizes!r}")
-    for n in layer_sizes:
-        if isinstance(n, bool) or not isinstance(n, numbers.Integral):
-            raise TypeError(f"layer_sizes must be positive integers, got {layer_sizes!r}")
-        if n < 1:
-            raise ValueError(f"layer_sizes must be positive integers, got {layer_sizes!r}")
+    sizes = [positive_int(n, f"layer_sizes[{i}]") for i, n in enumerate(layer_sizes)]
     draw = get_initializer(init)
     params = {}
-    for l, (fan_in, fan_out) in enumerate(zip(layer_sizes[:-1], layer_sizes[1:]), start=1):
-        params[f"W{l}"] = draw(int(fan_in), int(fan_out), rng)
-        params[f"b{l}"] = np.zeros(int(fan_out))
+    for l, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
+        params[f"W{l}"] = draw(fan_in, fan_out, rng)
+        params[f"b{l}"] = np.zeros(fan_out)
     return params
 
 
@@ -108,20 +104,11 @@ def forward(params: dict, X, activation: str = "relu", output: str = "softmax"):
 def _targets(y, cache) -> np.ndarray:
     """Labels checked against the network's output; one-hot (N, C) or (N,) for sigmoid."""
     n = cache["A0"].shape[0]
-    y = np.asarray(y)
-    if y.shape != (n,):
-        raise ValueError(f"y must have shape ({n},), one label per row of X, got {y.shape}")
     if cache["output"] == "sigmoid":
-        if not np.all(np.isin(y, (0, 1))):
-            raise ValueError(f"labels for a sigmoid output must be 0 or 1, got {y[~np.isin(y, (0, 1))][0].item()!r}")
-        return y.astype(cache["A0"].dtype)
-    c = cache[f"Z{cache['L']}"].shape[1]
-    if y.dtype.kind not in "iu":
-        raise TypeError(f"class labels y must be integers, got dtype {y.dtype}")
-    bad = (y < 0) | (y >= c)
-    if bad.any():
-        raise ValueError(f"label {int(y[bad][0])} is outside the classes 0..{c - 1} of the output layer")
-    return np.eye(c, dtype=cache[f"Z{cache['L']}"].dtype)[y]
+        return binary_labels(y, n).astype(cache["A0"].dtype)
+    Z = cache[f"Z{cache['L']}"]
+    y, c = class_labels(y, n, n_classes=Z.shape[1])  # the output layer's classes
+    return np.eye(c, dtype=Z.dtype)[y]
 
 
 def cost_from_cache(cache, y) -> float:

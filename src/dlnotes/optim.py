@@ -23,7 +23,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import positive_number, real_scalar
+from ._validate import learning_rate, non_negative_number, positive_number, real_scalar
+
+__all__ = ["SGD", "DivergenceError", "add_l2", "check_diverged", "check_l2", "check_momentum", "check_clip_norm",
+           "clip_by_global_norm", "global_norm", "l2_penalty"]
 
 DIVERGENCE_FACTOR = 10.0
 
@@ -58,6 +61,7 @@ def check_diverged(cost: float, first: float, epoch: int, lr: float, history: di
 
 
 def check_momentum(momentum) -> float:
+    """``momentum`` as a float in [0, 1); ``ValueError``/``TypeError`` naming it otherwise."""
     momentum = real_scalar(momentum, "momentum")
     if not 0 <= momentum < 1:
         raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
@@ -65,10 +69,8 @@ def check_momentum(momentum) -> float:
 
 
 def check_l2(l2) -> float:
-    l2 = real_scalar(l2, "l2")
-    if l2 < 0:
-        raise ValueError(f"l2 must be >= 0, got {l2!r}")
-    return l2
+    """``l2`` as a float >= 0; ``ValueError``/``TypeError`` naming it otherwise."""
+    return non_negative_number(l2, "l2")
 
 
 def add_l2(params: dict, grads: dict, l2: float) -> dict:
@@ -89,12 +91,8 @@ def global_norm(grads: dict) -> float:
 
 
 def check_clip_norm(clip_norm, name: str = "clip_norm") -> float | None:
-    if clip_norm is None:
-        return None
-    clip_norm = real_scalar(clip_norm, name)
-    if clip_norm <= 0:
-        raise ValueError(f"{name} must be positive (or None for no clipping), got {clip_norm!r}")
-    return clip_norm
+    """None (no clipping), or a positive number; errors name the argument as ``name``."""
+    return None if clip_norm is None else positive_number(clip_norm, name)
 
 
 def clip_by_global_norm(grads: dict, clip_norm: float) -> tuple[dict, float]:
@@ -120,7 +118,7 @@ class SGD:
     """
 
     def __init__(self, lr: float, momentum: float = 0.0, global_clipnorm: float | None = None):
-        self.lr = positive_number(lr, "lr")
+        self.lr = learning_rate(lr)
         self.momentum = check_momentum(momentum)
         self.global_clipnorm = check_clip_norm(global_clipnorm, "global_clipnorm")
         self.velocity: dict[str, np.ndarray] = {}

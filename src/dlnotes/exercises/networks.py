@@ -7,6 +7,8 @@ import numpy as np
 from .. import activations
 from ._checking import Failed, call, compare
 
+__all__: list[str] = []  # no public functions: the checks are reached through dlnotes.exercises.check
+
 
 # -- exercise: forward pass of a one-hidden-layer network ----------------------------------
 def _net_data():
