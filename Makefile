@@ -57,7 +57,7 @@ execute: $(STAMP) colab
 	$(BIN)/python tools/execute_notebooks.py $(NOTEBOOKS)
 
 colab: $(STAMP)
-	$(BIN)/python book/_ext/dlnotes_book.py sync
+	$(BIN)/python tools/colab_cells.py sync
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

@@ -16,14 +16,15 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
-def load_book_ext():
-    spec = importlib.util.spec_from_file_location("dlnotes_book", ROOT / "book" / "_ext" / "dlnotes_book.py")
+def load(name, path):
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-book_ext = load_book_ext()
+book_ext = load("dlnotes_book", ROOT / "book" / "_ext" / "dlnotes_book.py")  # the Sphinx extension
+colab_cells = load("colab_cells", ROOT / "tools" / "colab_cells.py")  # the notebook tool of `make colab`
 
 
 def test_there_are_notebooks_and_each_is_in_the_toc():
@@ -51,15 +52,15 @@ def test_first_cell_is_the_hidden_colab_install_cell(path):
     first = json.loads(path.read_text())["cells"][0]
     assert first["cell_type"] == "code"
     assert "remove-cell" in first["metadata"].get("tags", [])
-    assert "".join(first["source"]) == book_ext.colab_cell_source(book_ext.repository_url())
+    assert "".join(first["source"]) == colab_cells.colab_cell_source(colab_cells.repository_url())
     assert first["outputs"] == []
 
 
 def test_colab_cell_installs_only_on_colab_and_only_from_the_setting():
-    with_url = book_ext.colab_cell_source("https://github.com/example-org/dlnotes")
+    with_url = colab_cells.colab_cell_source("https://github.com/example-org/dlnotes")
     assert 'if "google.colab" in sys.modules:' in with_url
     assert '%pip install --quiet "dlnotes @ git+https://github.com/example-org/dlnotes"' in with_url
-    without = book_ext.colab_cell_source("")
+    without = colab_cells.colab_cell_source("")
     assert "%pip install --quiet" not in without and "repository.url" in without
     # Outside Colab the cell does nothing, URL set or not.
     for source in (with_url, without):
@@ -91,12 +92,74 @@ def test_extension_adds_the_colab_button_only_with_a_url():
     assert "colab_url" not in config.html_theme_options["launch_buttons"]
 
 
+def small_book(root, url, first_cells):
+    """A book at ``root`` with ``repository.url: url`` and one notebook per first cell (None: no cells)."""
+    (root / "notebooks").mkdir()
+    (root / "tools").mkdir()
+    shutil.copy(ROOT / "tools" / "colab_cells.py", root / "tools")
+    (root / "_config.yml").write_text(f'repository:\n  url: "{url}"\n')
+    for i, first in enumerate(first_cells):
+        cells = [] if first is None else [first, {"cell_type": "markdown", "id": "text", "metadata": {}, "source": ["Hi"]}]
+        (root / "notebooks" / f"{i:02d}.ipynb").write_text(json.dumps({"cells": cells, "metadata": {}}))
+
+
+def test_sync_inserts_or_rewrites_the_install_cell_and_then_changes_nothing(tmp_path):
+    url = "https://github.com/example-org/dlnotes"
+    old = dict(colab_cells._colab_cell("https://github.com/old/dlnotes"), id="kept", execution_count=1)
+    plain = {"cell_type": "code", "id": "code", "metadata": {}, "outputs": [], "execution_count": 2, "source": ["1 + 1"]}
+    small_book(tmp_path, url, [old, plain, None, colab_cells._colab_cell(url)])
+    assert colab_cells.stale_notebooks(tmp_path) == ["00.ipynb", "01.ipynb", "02.ipynb"]
+
+    assert colab_cells.sync(tmp_path) == ["00.ipynb", "01.ipynb", "02.ipynb"]
+    assert colab_cells.stale_notebooks(tmp_path) == []
+    assert colab_cells.sync(tmp_path) == []
+    nbs = [json.loads(p.read_text()) for p in colab_cells.notebooks(tmp_path)]
+    for nb in nbs:
+        assert "".join(nb["cells"][0]["source"]) == colab_cells.colab_cell_source(url)
+        assert nb["cells"][0]["metadata"]["tags"] == ["remove-cell"]
+    assert (nbs[0]["cells"][0]["id"], nbs[0]["cells"][0]["execution_count"]) == ("kept", 1)  # rewritten in place
+    assert len(nbs[0]["cells"]) == 2
+    assert [c["id"] for c in nbs[1]["cells"]] == ["colab-install", "code", "text"]  # inserted before the code
+    assert [c["id"] for c in nbs[2]["cells"]] == ["colab-install"]
+
+
+def test_make_colab_command_line(tmp_path):
+    url = "https://github.com/example-org/dlnotes"
+    small_book(tmp_path, url, [colab_cells._colab_cell(""), colab_cells._colab_cell(url)])
+    tool = [sys.executable, str(tmp_path / "tools" / "colab_cells.py")]
+    usage = subprocess.run(tool, capture_output=True, text=True)
+    assert usage.returncode != 0 and "usage: python tools/colab_cells.py sync" in usage.stderr
+    run = subprocess.run(tool + ["sync"], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == "updated the Colab cell of notebooks/00.ipynb\n"
+    assert colab_cells.stale_notebooks(tmp_path) == []
+
+
+def test_extension_warns_for_each_stale_notebook_through_the_tool(tmp_path, caplog):
+    url = "https://github.com/example-org/dlnotes"
+    small_book(tmp_path, url, [colab_cells._colab_cell(url), colab_cells._colab_cell("")])
+
+    class FakeApp:
+        srcdir = str(tmp_path)
+
+    book_ext._builder_inited(FakeApp())
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warnings == [
+        f"notebooks/01.ipynb: its first cell is not the Colab install cell for repository.url={url!r}; "
+        "run `make colab`"
+    ]
+    # The extension holds no copy of the install cell: the tool is its one home.
+    assert not hasattr(book_ext, "colab_cell_source") and not hasattr(book_ext, "sync")
+
+
 def test_setting_the_url_gives_every_chapter_a_colab_button(tmp_path):
     """A real build of a copy of the book with repository.url set."""
     for name in ("_config.yml", "_toc.yml"):
         shutil.copy(ROOT / name, tmp_path / name)
     shutil.copytree(ROOT / "book", tmp_path / "book", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
+    (tmp_path / "tools").mkdir()
+    shutil.copy(ROOT / "tools" / "colab_cells.py", tmp_path / "tools")  # the extension asks it what is stale
     url = "https://github.com/example-org/dlnotes"
     text = (tmp_path / "_config.yml").read_text().replace('url: ""', f"url: {url}")
     assert url in text
@@ -107,8 +170,8 @@ def test_setting_the_url_gives_every_chapter_a_colab_button(tmp_path):
     assert stale.returncode != 0, "a notebook whose Colab cell names another URL must fail the build"
     assert "make colab" in stale.stdout + stale.stderr
 
-    assert book_ext.sync(tmp_path) == [p.name for p in NOTEBOOKS]
-    assert book_ext.stale_notebooks(tmp_path) == []
+    assert colab_cells.sync(tmp_path) == [p.name for p in NOTEBOOKS]
+    assert colab_cells.stale_notebooks(tmp_path) == []
     built = subprocess.run(build, capture_output=True, text=True)
     assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
     for path in NOTEBOOKS:
