@@ -10,8 +10,12 @@
   rate, with the history attached, never a silent NaN.
 * Bad input raises, naming the argument.
 
-(The gradients with respect to W and b are checked against TensorFlow and
-finite differences in test_losses.py.)
+* The pure functions the classes wrap (``logistic_cost_and_gradients``,
+  ``softmax_cost_and_gradients``, ``gradient_descent``) match centred finite
+  differences and Keras, and give the classes' numbers exactly.
+
+(The classes' gradients with respect to W and b are checked against TensorFlow
+and finite differences in test_losses.py.)
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import assert_close
+from conftest import assert_close, numerical_grad, rel_error
 
 from dlnotes.logistic import (LogisticRegression, SoftmaxRegression, fit_logistic_loop, gradient_descent,
                               logistic_cost_and_gradients, softmax_cost_and_gradients)
@@ -449,3 +453,143 @@ def test_predict_thresholds_at_the_ends_of_the_range():
     model = LogisticRegression(epochs=2, rng=np.random.default_rng(0)).fit(X5, Y5)
     assert model.predict(X5, threshold=0).tolist() == [1] * 5
     assert_close("threshold 0.3", model.predict(X5, threshold=np.float32(0.3)), (model.predict_proba(X5) >= 0.3).astype(int))
+
+
+# --------------------------------------------------- the pure functions (issue 13)
+FD_TOL = 1e-6  # centred finite differences, float64
+PURE = {  # name: (function, C or None for the binary model)
+    "logistic": (logistic_cost_and_gradients, None),
+    "softmax": (softmax_cost_and_gradients, 4),
+}
+
+
+def pure_problem(rng, kind, n=11, d=5, dtype=np.float64):
+    """(W, b, X, y) with non-zero weights and bias, logits of moderate size."""
+    c = PURE[kind][1]
+    X = (rng.standard_normal((n, d)) * 1.5).astype(dtype)
+    if c is None:
+        return rng.normal(0, 0.7, d).astype(dtype), 0.37, X, rng.integers(0, 2, n)
+    y = rng.integers(0, c, n)
+    y[:c] = np.arange(min(n, c))  # every class present when n allows
+    return rng.normal(0, 0.7, (d, c)).astype(dtype), rng.normal(0, 0.5, c).astype(dtype), X, y
+
+
+@pytest.mark.parametrize("kind", PURE)
+@pytest.mark.parametrize("n, d", [(1, 1), (7, 3), (11, 5)])
+def test_pure_gradients_match_finite_differences(rng, kind, n, d):
+    fn = PURE[kind][0]
+    W, b, X, y = pure_problem(rng, kind, n, d)
+    cost, dW, db = fn(W, b, X, y)
+    assert isinstance(cost, float) and dW.shape == np.shape(W) and np.shape(db) == np.shape(b)
+    want_W = numerical_grad(lambda W_: fn(W_, b, X, y)[0], W.copy())
+    want_b = numerical_grad(lambda b_: fn(W, b_ if b_.ndim else float(b_), X, y)[0], np.array(b, dtype=np.float64))
+    assert rel_error(dW, want_W) < FD_TOL, f"{kind} dW vs finite differences: {rel_error(dW, want_W):.2e}"
+    assert rel_error(db, want_b) < FD_TOL, f"{kind} db vs finite differences: {rel_error(db, want_b):.2e}"
+
+
+@pytest.mark.parametrize("dtype, tol", [(np.float32, dict(rtol=1e-5, atol=1e-6)), (np.float64, dict(rtol=1e-10, atol=1e-14))],
+                         ids=["float32", "float64"])
+@pytest.mark.parametrize("kind", PURE)
+def test_pure_functions_match_keras(tf, rng, kind, dtype, tol):
+    fn, c = PURE[kind]
+    W, b, X, y = pure_problem(rng, kind, dtype=dtype)
+    cost, dW, db = fn(W, b, X, y)
+    name = np.dtype(dtype).name
+    kernel, bias = tf.Variable(W if c else W[:, None]), tf.Variable(np.array(b if c else [b], dtype=dtype))
+    with tf.GradientTape() as tape:
+        z = tf.constant(X) @ kernel + bias
+        if c:
+            loss = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True, dtype=name)(y, z)
+        else:
+            loss = tf.keras.losses.BinaryCrossentropy(from_logits=True, dtype=name)(y.astype(dtype), z[:, 0])
+    gW, gb = tape.gradient(loss, [kernel, bias])
+    assert_close(f"{kind} {name} cost", cost, loss.numpy(), **tol)
+    assert_close(f"{kind} {name} dW", dW, gW.numpy() if c else gW.numpy()[:, 0], check_dtype=True, **tol)
+    assert_close(f"{kind} {name} db", db, gb.numpy() if c else gb.numpy()[0], **tol)
+
+
+@pytest.mark.parametrize("kind, cls", [("logistic", LogisticRegression), ("softmax", SoftmaxRegression)])
+def test_the_classes_wrap_the_pure_functions(rng, kind, cls):
+    fn = PURE[kind][0]
+    W, b, X, y = pure_problem(rng, kind)
+    model = cls()
+    model.W, model.b = W, b
+    got, want = model.gradients(X, y), fn(W, b, X, y)
+    for part, g, w in zip(("cost", "dW", "db"), got, want):
+        assert_close(f"{kind}: model.gradients {part}", g, w, rtol=0, atol=0)
+    assert model.cost(X, y) == want[0]
+
+    # fit is gradient_descent from Xavier-normal weights and zero biases, to the last bit.
+    from dlnotes.initializers import xavier_normal
+
+    fitted = cls(lr=0.3, epochs=7, rng=np.random.default_rng(4)).fit(X, y)
+    c = PURE[kind][1]
+    W0 = xavier_normal(X.shape[1], c or 1, np.random.default_rng(4))
+    W0, b0 = (W0, np.zeros(c)) if c else (W0[:, 0], 0.0)
+    before = (W0.copy(), np.copy(b0), X.copy(), y.copy())
+    W1, b1, history = gradient_descent(fn, W0, b0, X, y, lr=0.3, epochs=7)
+    for name, a, z in zip(("W0", "b0", "X", "y"), before, (W0, b0, X, y)):
+        assert_close(f"gradient_descent leaves {name} alone", z, a, rtol=0, atol=0)
+    assert_close(f"{kind}: fit W", fitted.W, W1, rtol=0, atol=0)
+    assert_close(f"{kind}: fit b", fitted.b, b1, rtol=0, atol=0)
+    assert fitted.history == history and len(history["cost"]) == 8
+
+
+def test_gradient_descent_steps_against_the_gradient(rng):
+    W, b, X, y = pure_problem(rng, "logistic")
+    cost, dW, db = logistic_cost_and_gradients(W, b, X, y)
+    W1, b1, history = gradient_descent(logistic_cost_and_gradients, W, b, X, y, lr=0.25, epochs=1)
+    assert_close("one step: W", W1, W - 0.25 * dW, rtol=0, atol=0)
+    assert_close("one step: b", b1, b - 0.25 * db, rtol=0, atol=0)
+    assert history["cost"] == [cost, logistic_cost_and_gradients(W1, b1, X, y)[0]]
+
+
+def test_gradient_descent_raises_divergence_error_with_the_costs_so_far(rng):
+    W, b, X, y = pure_problem(rng, "logistic")
+    with pytest.raises(DivergenceError, match=r"diverged in epoch 1 with learning rate lr=1e\+06") as info:
+        gradient_descent(logistic_cost_and_gradients, W, b, X * 100, y, lr=1e6, epochs=10)
+    assert info.value.epoch == 1 and len(info.value.history["cost"]) == 2
+
+
+W3, X3, Y3 = np.array([0.5, -0.5]), np.arange(6.0).reshape(3, 2) / 6, np.array([0, 1, 1])
+
+
+@pytest.mark.parametrize(
+    "call, exc, pattern",
+    [
+        pytest.param(lambda: logistic_cost_and_gradients(W3[:1], 0.0, X3, Y3), ValueError,
+                     r"expected W \(D,\) and b a number with D = 2, the features of X; got W \(1,\) and b \(\)", id="W-length"),
+        pytest.param(lambda: logistic_cost_and_gradients(W3, [0.0, 0.0], X3, Y3), ValueError,
+                     r"expected W \(D,\) and b a number .*got W \(2,\) and b \(2,\)", id="b-vector"),
+        pytest.param(lambda: logistic_cost_and_gradients("W", 0.0, X3, Y3), TypeError, r"W must be a real numeric", id="W-string"),
+        pytest.param(lambda: logistic_cost_and_gradients(W3, None, X3, Y3), TypeError, r"b must be a real numeric", id="b-None"),
+        pytest.param(lambda: logistic_cost_and_gradients(W3, 0.0, X3[:, :1], Y3), ValueError, r"D = 1, the features of X", id="X-features"),
+        pytest.param(lambda: logistic_cost_and_gradients(W3, 0.0, X3 * np.nan, Y3), ValueError, r"X contains NaN or inf", id="X-nan"),
+        pytest.param(lambda: logistic_cost_and_gradients(W3, 0.0, X3, Y3 + 1), ValueError, r"binary labels y must be 0 or 1, got 2", id="y-2"),
+        pytest.param(lambda: logistic_cost_and_gradients(W3, 0.0, X3, Y3[:2]), ValueError, r"y must have shape \(3,\)", id="y-short"),
+        pytest.param(lambda: softmax_cost_and_gradients(W3, np.zeros(2), X3, Y3), ValueError,
+                     r"expected W \(D, C\) and b \(C,\) with D = 2.*got W \(2,\) and b \(2,\)", id="softmax-W-1d"),
+        pytest.param(lambda: softmax_cost_and_gradients(np.ones((2, 3)), np.zeros(2), X3, Y3), ValueError,
+                     r"expected W \(D, C\) and b \(C,\).*got W \(2, 3\) and b \(2,\)", id="softmax-b-length"),
+        pytest.param(lambda: softmax_cost_and_gradients(np.ones((2, 2)), np.zeros(2), X3, Y3 * 2), ValueError,
+                     r"label 2 in y is outside the classes 0\.\.1", id="softmax-label-C"),
+        pytest.param(lambda: softmax_cost_and_gradients(np.ones((2, 2)), np.zeros(2), X3, Y3 / 2), TypeError,
+                     r"class labels y must be integers", id="softmax-float-labels"),
+        pytest.param(lambda: gradient_descent(None, W3, 0.0, X3, Y3, 0.1, 3), TypeError,
+                     r"cost_and_gradients must be callable .*got None", id="gd-not-callable"),
+        pytest.param(lambda: gradient_descent(logistic_cost_and_gradients, W3, 0.0, X3, Y3, 0, 3), ValueError,
+                     r"lr must be a positive number, got 0", id="gd-lr-0"),
+        pytest.param(lambda: gradient_descent(logistic_cost_and_gradients, W3, 0.0, X3, Y3, 0.1, 0), ValueError,
+                     r"epochs must be a positive integer, got 0", id="gd-epochs-0"),
+    ],
+)
+def test_pure_functions_name_bad_arguments(call, exc, pattern):
+    with pytest.raises(exc, match=pattern):
+        call()
+
+
+def test_divergence_error_lives_in_optim_only():
+    import dlnotes.logistic as logistic
+    from dlnotes import optim
+
+    assert "DivergenceError" not in logistic.__all__ and "DivergenceError" in optim.__all__

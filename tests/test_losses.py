@@ -552,3 +552,49 @@ def test_categorical_cross_entropy_labels_on_unnormalised_rows_equal_dense_keras
         got = L.categorical_cross_entropy(labels, p)
     assert_close("cce labels, unnormalised rows", got, dense, **TOL[dtype])
     assert abs(got - sparse) > 0.01, "row [0, 0.5, 0.2] should separate the dense and sparse Keras losses"
+
+
+# --------------------------------------- infinite logits in the binary cost (issue 14)
+# The loss of one entry is (1 - y) softplus(z) + y softplus(-z), softplus(inf) = inf and
+# softplus(-inf) = 0, a term of weight 0 being absent: 0 when an infinite logit agrees with
+# its label, -log 0 = inf when any weight sits on the impossible side. TensorFlow's
+# sigmoid_cross_entropy_with_logits computes max(z, 0) - z y + log1p(exp(-|z|)) as written,
+# so its cost is NaN (inf - inf, or 0 * inf) for z = +inf and for y = 0 with z = -inf
+# (measured, TF 2.x, float32 and float64); its gradient is right everywhere.
+INFINITE_LOGITS = [  # y, z, the exact cost, its gradient, TensorFlow's cost
+    pytest.param(0.0, -np.inf, 0.0, 0.0, np.nan, id="y0-minus-inf"),
+    pytest.param(1.0, np.inf, 0.0, 0.0, np.nan, id="y1-plus-inf"),
+    pytest.param(1.0, -np.inf, np.inf, -1.0, np.inf, id="y1-minus-inf"),
+    pytest.param(0.0, np.inf, np.inf, 1.0, np.nan, id="y0-plus-inf"),
+    pytest.param(0.25, np.inf, np.inf, 0.75, np.nan, id="soft-plus-inf"),
+    pytest.param(0.25, -np.inf, np.inf, -0.25, np.inf, id="soft-minus-inf"),
+]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("y, z, cost, grad, tf_says", INFINITE_LOGITS)
+def test_binary_cross_entropy_from_logits_is_exact_for_infinite_logits(tf, dtype, y, z, cost, grad, tf_says):
+    yy, zz = np.array([y], dtype=dtype), np.array([z], dtype=dtype)
+    with no_warnings():
+        got = L.binary_cross_entropy_from_logits(yy, zz)
+        got_grad = L.binary_cross_entropy_from_logits_grad(yy, zz)
+    assert got == cost, f"bce logits y={y}, z={z}: got {got}, the exact value is {cost}"
+    assert got_grad.dtype == dtype and got_grad.tolist() == [grad], f"grad y={y}, z={z}: {got_grad}"
+    with tf.GradientTape() as tape:
+        zt = tf.constant(zz)
+        tape.watch(zt)
+        tf_cost = tf.nn.sigmoid_cross_entropy_with_logits(labels=tf.constant(yy), logits=zt)
+    assert tape.gradient(tf_cost, zt).numpy().tolist() == [grad], "TensorFlow's gradient agrees everywhere"
+    # TensorFlow's cost, recorded: where it says NaN the exact value is the one above.
+    assert np.array_equal(tf_cost.numpy(), [tf_says], equal_nan=True), f"TensorFlow now gives {tf_cost.numpy()}"
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_infinite_logits_next_to_finite_ones_leave_the_finite_terms_alone(dtype):
+    y = np.array([0, 1, 1, 0, 1], dtype=dtype)
+    z = np.array([-np.inf, np.inf, 0.3, -2.0, 5.0], dtype=dtype)
+    with no_warnings():
+        got = L.binary_cross_entropy_from_logits(y, z)
+    finite = L.binary_cross_entropy_from_logits(y[2:], z[2:])
+    assert_close("two agreeing infinite logits add 0 to the sum", got, finite * 3 / 5, rtol=1e-6, atol=0)
+    assert np.isnan(L.binary_cross_entropy_from_logits([0.0, 1.0], [np.nan, 1.0])), "a NaN logit still gives NaN"

@@ -122,11 +122,11 @@ def binary_cross_entropy_from_logits(y_true, logits) -> float:
     where a term whose weight is 0 is absent (not :math:`0 \cdot \infty`):
     0 when the label agrees (y = 0 with z = -inf, y = 1 with z = +inf), and
     +inf when any weight sits on the impossible side (y > 0 with z = -inf,
-    y < 1 with z = +inf: :math:`-\log 0`). TensorFlow's
-    ``tf.nn.sigmoid_cross_entropy_with_logits`` gives the same +inf, but NaN
-    for the two agreeing cases (its formula computes :math:`\infty - \infty`
-    and :math:`0 \cdot \infty`); 0 is the limit of the loss there. A NaN
-    logit gives NaN.
+    y < 1 with z = +inf: :math:`-\log 0`). These are the limits of the loss
+    as z grows. TensorFlow's ``tf.nn.sigmoid_cross_entropy_with_logits``
+    agrees for z = -inf with y > 0 and gives NaN for the other cases (its
+    formula computes :math:`\infty - \infty` and :math:`0 \cdot \infty`).
+    A NaN logit gives NaN.
     """
     y, z = _binary_inputs(y_true, logits, "logits")
     with np.errstate(invalid="ignore"):  # 0 * inf and inf - inf for infinite z, replaced just below
