@@ -44,7 +44,7 @@ IM2COL_BYTES = 4 * 2**20   # the most im2col rows built at once: small enough to
 
 def conv_output_size(size: int, kernel: int, stride: int = 1, padding: str = "valid") -> int:
     """Output length along one axis: "valid": floor((size - kernel) / stride) + 1; "same": ceil(size / stride)."""
-    size, kernel, stride = (positive_int(v, name) for v, name in ((size, "size"), (kernel, "kernel"), (stride, "stride")))
+    size, kernel, stride = positive_int(size, "size"), positive_int(kernel, "kernel"), positive_int(stride, "stride")
     (out,), _ = geometry((size,), (kernel,), (stride,), check_padding(padding), name="kernel")
     return out
 
@@ -71,10 +71,16 @@ def _im2col(xp: np.ndarray, window, strides, out_hw) -> np.ndarray:
     return rows.reshape(n * ho * wo, offsets * c)
 
 
-def _image_blocks(n: int, bytes_per_image: int):
-    """Slices of the batch holding at most IM2COL_BYTES of im2col rows each (at least one image)."""
+def _im2col_blocks(x: np.ndarray, window, strides, pads, out_hw):
+    """Yield (images, rows): a slice of the batch and im2col(x_pad[images]), at most IM2COL_BYTES of rows at a time.
+
+    Together the blocks are im2col(x_pad), whole images at a time (at least one).
+    """
+    bytes_per_image = out_hw[0] * out_hw[1] * window[0] * window[1] * x.shape[3] * x.itemsize
     step = max(1, IM2COL_BYTES // max(1, bytes_per_image))
-    return [slice(start, start + step) for start in range(0, n, step)]
+    for start in range(0, x.shape[0], step):
+        images = slice(start, start + step)
+        yield images, _im2col(padded(x[images], pads), window, strides, out_hw)
 
 
 def conv2d_forward(x, kernel, bias=None, strides=1, padding: str = "valid"):
@@ -113,12 +119,10 @@ def conv2d_forward(x, kernel, bias=None, strides=1, padding: str = "valid"):
     dtype = np.result_type(x, kernel, *([] if bias is None else [bias]))   # float32 only if all are float32
     x, kernel = x.astype(dtype, copy=False), kernel.astype(dtype, copy=False)
 
-    xp = padded(x, pads)                                     # (N, H + top + bottom, W + left + right, C_in)
     weights = kernel.reshape(kh * kw * c_in, c_out)          # row (i, j, c): the weights of window cell (i, j, c)
     out = np.empty((x.shape[0], ho, wo, c_out), dtype)
-    for images in _image_blocks(x.shape[0], ho * wo * kh * kw * c_in * x.itemsize):
-        rows = _im2col(xp[images], (kh, kw), strides, (ho, wo))   # (images * H_out * W_out, KH * KW * C_in)
-        out[images] = (rows @ weights).reshape(out[images].shape)
+    for images, rows in _im2col_blocks(x, (kh, kw), strides, pads, (ho, wo)):
+        out[images] = (rows @ weights).reshape(out[images].shape)   # rows: (images * H_out * W_out, KH * KW * C_in)
     if bias is not None:
         out += bias
     cache = (x, kernel, bias is not None, strides, pads, out.shape)
@@ -148,13 +152,12 @@ def conv2d_backward(dout, cache):
     kh, kw, c_in, c_out = kernel.shape
     n, ho, wo, _ = out_shape
 
-    xp = padded(x, pads)
     dkernel = np.zeros((kh * kw * c_in, c_out), dtype)
-    for images in _image_blocks(n, ho * wo * kh * kw * c_in * x.itemsize):
-        rows = _im2col(xp[images], (kh, kw), strides, (ho, wo))
+    for images, rows in _im2col_blocks(x, (kh, kw), strides, pads, (ho, wo)):
         dkernel += rows.T @ dout[images].reshape(len(rows), c_out)
 
-    dxp = np.zeros(xp.shape, dtype)
+    (top, bottom), (left, right) = pads
+    dxp = np.zeros((n, x.shape[1] + top + bottom, x.shape[2] + left + right, c_in), dtype)   # dL/dx_pad
     dout_rows = dout.reshape(n * ho * wo, c_out)             # one row per output pixel
     for i in range(kh):
         for j in range(kw):
