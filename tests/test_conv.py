@@ -22,6 +22,7 @@ shapes, hand-worked examples, and errors that name the bad argument.
 
 from __future__ import annotations
 
+import os
 import re
 from typing import NamedTuple
 
@@ -433,6 +434,24 @@ def test_read_only_and_non_contiguous_inputs(rng):
         v.flags.writeable = False
     assert_close("non-contiguous x", ours({**p, "x": x_t}, case), want, rtol=1e-12, atol=1e-12)
     assert_close("read-only inputs", ours(locked, case), want, rtol=0, atol=0)
+
+
+def test_a_known_tensorflow_onednn_fault_is_not_ours(tf, rng):
+    # Found while checking issue 13 (TensorFlow 2.21, oneDNN on, float32): tf.nn.conv2d on x (2, 2, 1, 1),
+    # kernel (1, 2, 1, 1), strides [1, 1, 2, 1], "SAME" returns wrong numbers for the second row of each
+    # image: exactly 0 on the 2-core AMD EPYC machine on 2026-12-05, about -1.45e11 on another machine
+    # (uninitialised memory). Its float64 kernel, and its float32 kernel with TF_ENABLE_ONEDNN_OPTS=0, give
+    # the hand answer, as we do. (The sweep above does not contain this case; nothing is skipped for it.)
+    x = rng.standard_normal((2, 2, 1, 1)).astype(np.float32)
+    kernel = rng.standard_normal((1, 2, 1, 1)).astype(np.float32)
+    # W = 1, KW = 2, sw = 2: one output column, and "same" adds one zero column after: out = x * kernel[0, 0]
+    want = x * kernel[0, 0, 0, 0]
+    assert_close("ours", conv.conv2d(x, kernel, strides=(1, 2), padding="same"), want, rtol=1e-6, atol=0)
+    tf64 = tf.nn.conv2d(x.astype(np.float64), kernel.astype(np.float64), [1, 1, 2, 1], "SAME").numpy()
+    assert_close("TensorFlow, float64", tf64, want, rtol=1e-6, atol=1e-7)
+    if os.environ.get("TF_ENABLE_ONEDNN_OPTS") == "0":
+        tf32 = tf.nn.conv2d(x, kernel, [1, 1, 2, 1], "SAME").numpy()
+        assert_close("TensorFlow, float32, oneDNN off", tf32, want, rtol=1e-6, atol=1e-7)
 
 
 # ----------------------------------------------------------- conv_output_size
