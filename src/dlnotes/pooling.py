@@ -1,8 +1,9 @@
 """Max and average pooling, channels-last, with the semantics of ``tf.nn.max_pool2d`` / ``avg_pool2d``.
 
 Pooling summarises each window of each channel by one number: its maximum,
-or its mean. x: (N, H, W, C) -> (N, H_out, W_out, C), output sizes as for a
-convolution with the same window and strides (see :mod:`dlnotes.conv`).
+or its mean. x: (N, H, W, C) -> (N, H_out, W_out, C), output sizes and
+"same" padding as for a convolution with the same window and strides (one
+rule for both, :func:`dlnotes._geometry.geometry`).
 strides default to the pool size (non-overlapping windows).
 
 "same" padding: max pooling pads with -inf, so padded cells never win;
