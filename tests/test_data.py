@@ -208,12 +208,97 @@ def test_mnist_without_fallback_raises_with_the_reason(keras_home, monkeypatch):
         data.load_mnist(fallback=False)
 
 
-def test_mnist_unreadable_cache_file_is_reported(keras_home, monkeypatch, capsys):
+def _write_npz(keras_home, **arrays):
     (keras_home / "datasets").mkdir()
-    (keras_home / "datasets" / "mnist.npz").write_bytes(b"<html>proxy error</html>")
-    monkeypatch.setattr(data, "_download_mnist", _offline)
-    with pytest.raises(RuntimeError, match=r"could not read .*mnist\.npz.*no network"):
+    path = keras_home / "datasets" / "mnist.npz"
+    np.savez(path, **arrays)
+    return path
+
+
+def _mnist_arrays(**changes):
+    arrays = {"x_train": np.zeros((2, 28, 28), np.uint8), "y_train": np.array([0, 9], np.uint8),
+              "x_test": np.full((1, 28, 28), 255, np.uint8), "y_test": np.array([5], np.uint8)}
+    arrays.update(changes)
+    return arrays
+
+
+# Files that numpy reads but that are not MNIST, and what the warning or error must say.
+NOT_MNIST = [
+    pytest.param(_mnist_arrays(x_train=np.full((2, 28, 28), 300, np.int64)), r"x_train holds values 300\.\.300; expected 0\.\.255",
+                 id="pixels-300"),
+    pytest.param(_mnist_arrays(x_test=np.full((1, 28, 28), -1, np.int16)), r"x_test holds values -1\.\.-1; expected 0\.\.255",
+                 id="pixels-negative"),
+    pytest.param(_mnist_arrays(y_train=np.array([0, 12])), r"y_train holds values 0\.\.12; expected 0\.\.9", id="label-12"),
+    pytest.param(_mnist_arrays(y_test=np.array([-1])), r"y_test holds values -1\.\.-1; expected 0\.\.9", id="label--1"),
+    pytest.param(_mnist_arrays(x_train=np.zeros((2, 28, 28), np.float32)), r"x_train has dtype float32; expected integers",
+                 id="float-pixels"),
+    pytest.param(_mnist_arrays(y_test=np.array([0.5])), r"y_test has dtype float64; expected integers", id="float-labels"),
+    pytest.param(_mnist_arrays(x_train=np.zeros((2, 32, 32), np.uint8)), r"unexpected shapes x_train \(2, 32, 32\)",
+                 id="32x32"),
+    pytest.param(_mnist_arrays(y_train=np.array([1], np.uint8)), r"unexpected shapes x_train \(2, 28, 28\), y_train \(1,\)",
+                 id="one-label-short"),
+    pytest.param({"x_train": np.zeros((2, 28, 28), np.uint8)}, r"no array named y_train, x_test, y_test", id="missing-arrays"),
+]
+
+
+@pytest.mark.parametrize("arrays, problem", NOT_MNIST)
+def test_mnist_cache_file_that_is_not_mnist_raises_without_fallback(keras_home, monkeypatch, arrays, problem):
+    path = _write_npz(keras_home, **arrays)
+    before = path.read_bytes()
+    monkeypatch.setattr(data, "_download_mnist", _no_download)
+    with pytest.raises(ValueError, match=r"the cached file .*mnist\.npz cannot be used \(ValueError: " + problem):
         data.load_mnist(fallback=False)
+    assert path.read_bytes() == before, "the file must be left as it was"
+
+
+@pytest.mark.parametrize("arrays, problem", NOT_MNIST)
+def test_mnist_cache_file_that_is_not_mnist_falls_back_with_a_warning(keras_home, monkeypatch, capsys, arrays, problem):
+    path = _write_npz(keras_home, **arrays)
+    monkeypatch.setattr(data, "_download_mnist", _no_download)
+    with pytest.warns(data.DatasetFallbackWarning, match=r"the cached file .*mnist\.npz cannot be used .*" + problem):
+        s = data.load_mnist()
+    assert s.source == data.DIGITS_SOURCE
+    assert capsys.readouterr().out == data.FALLBACK_MESSAGE + "\n"
+    assert path.exists()
+
+
+def _keras_like_offline_download(path):
+    """What Keras' get_file does offline: it deletes the file it was to download into, then raises."""
+    def download():
+        if path.exists():
+            path.unlink()
+        raise Exception("URL fetch failure on https://...: None -- [Errno -2] Name or service not known")
+    return download
+
+
+def test_mnist_unreadable_cache_file_is_never_deleted(keras_home, monkeypatch, capsys):
+    """Issue 14, item 5: offline, an unreadable cache file was gone after one call (Keras deleted it)."""
+    (keras_home / "datasets").mkdir()
+    path = keras_home / "datasets" / "mnist.npz"
+    path.write_bytes(b"<html>proxy error</html>")
+    monkeypatch.setattr(data, "_download_mnist", _keras_like_offline_download(path))
+    for _ in range(2):
+        with pytest.warns(data.DatasetFallbackWarning,
+                          match=r"the cached file .*mnist\.npz cannot be used .*it was left in place: delete it"):
+            s = data.load_mnist()
+        assert s.source == data.DIGITS_SOURCE
+        assert path.read_bytes() == b"<html>proxy error</html>"
+    with pytest.raises(ValueError, match=r"the cached file .*mnist\.npz cannot be used"):
+        data.load_mnist(fallback=False)
+    assert path.read_bytes() == b"<html>proxy error</html>"
+
+
+def test_mnist_downloaded_data_that_is_not_mnist_is_refused(keras_home, monkeypatch):
+    x = np.zeros((2, 28, 28), np.uint8)
+    monkeypatch.setattr(data, "_download_mnist", lambda: ((x, np.array([0, 10])), (x[:1], np.array([1]))))
+    with pytest.raises(RuntimeError, match=r"download failed: ValueError: y_train holds values 0\.\.10; expected 0\.\.9"):
+        data.load_mnist(fallback=False)
+
+
+def test_mnist_bad_fallback(monkeypatch):
+    monkeypatch.setattr(data, "_download_mnist", _no_download)
+    with pytest.raises(TypeError, match=r"fallback must be True or False, got 'no'"):
+        data.load_mnist(fallback="no")
 
 
 @pytest.mark.parametrize("pad_to, exc, pattern", [

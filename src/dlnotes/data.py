@@ -25,6 +25,9 @@ import numpy as np
 
 from ._validate import positive_int, real_scalar
 
+__all__ = ["Split", "DatasetFallbackWarning", "DIGITS_SOURCE", "FALLBACK_MESSAGE", "load_digits32", "load_mnist",
+           "mnist_cache_path"]
+
 Split = namedtuple("Split", ["x_train", "y_train", "x_test", "y_test", "source"])
 Split.__doc__ = """Train/test arrays: x (N, H, W, 1) float32 in [0, 1], y (N,) int64; source names the data."""
 
@@ -74,14 +77,32 @@ def mnist_cache_path() -> str:
     return os.path.join(home, "datasets", "mnist.npz")
 
 
-def _read_mnist_npz(path: str):
-    """((x_train, y_train), (x_test, y_test)) from Keras' mnist.npz; x uint8 (N, 28, 28)."""
-    with np.load(path) as f:
-        arrays = {k: f[k] for k in ("x_train", "y_train", "x_test", "y_test")}
+def _check_mnist(arrays: dict) -> None:
+    """ValueError saying what is wrong unless ``arrays`` look like MNIST.
+
+    x_train, x_test: integer images (N, 28, 28), pixels 0..255;
+    y_train, y_test: integer labels (N,), one per image, each 0..9.
+    """
     for part in ("train", "test"):
         x, y = arrays["x_" + part], arrays["y_" + part]
         if x.ndim != 3 or x.shape[1:] != (28, 28) or y.shape != (len(x),):
-            raise ValueError(f"unexpected shapes x_{part} {x.shape}, y_{part} {y.shape}")
+            raise ValueError(f"unexpected shapes x_{part} {x.shape}, y_{part} {y.shape}; "
+                             f"expected (N, 28, 28) and (N,)")
+        for name, values, top in (("x_" + part, x, 255), ("y_" + part, y, 9)):
+            if values.dtype.kind not in "iu":
+                raise ValueError(f"{name} has dtype {values.dtype}; expected integers")
+            if values.size and (values.min() < 0 or values.max() > top):
+                raise ValueError(f"{name} holds values {values.min()}..{values.max()}; expected 0..{top}")
+
+
+def _read_mnist_npz(path: str):
+    """((x_train, y_train), (x_test, y_test)) from Keras' mnist.npz, checked by :func:`_check_mnist`."""
+    with np.load(path, allow_pickle=False) as f:
+        missing = [k for k in ("x_train", "y_train", "x_test", "y_test") if k not in f.files]
+        if missing:
+            raise ValueError(f"no array named {', '.join(missing)}")
+        arrays = {k: f[k] for k in ("x_train", "y_train", "x_test", "y_test")}
+    _check_mnist(arrays)
     return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
 
 
@@ -92,15 +113,26 @@ def _download_mnist():
     return tf.keras.datasets.mnist.load_data()
 
 
+def _fall_back(reason: str) -> Split:
+    warnings.warn(f"MNIST is not available ({reason}); using load_digits32() instead",
+                  DatasetFallbackWarning, stacklevel=3)
+    print(FALLBACK_MESSAGE)
+    return load_digits32()
+
+
 def load_mnist(pad_to: int = 32, fallback: bool = True) -> Split:
     """MNIST as float32 images (N, pad_to, pad_to, 1) in [0, 1]; 60,000 to train, 10,000 to test.
 
     Looked for in this order:
 
-    1. Keras' cache file (:func:`mnist_cache_path`), read with numpy. Keras'
-       loader checks the file's hash and downloads again if it disagrees, so
-       we read the file ourselves.
-    2. ``tf.keras.datasets.mnist.load_data()``, which downloads it.
+    1. Keras' cache file (:func:`mnist_cache_path`), read with numpy and
+       checked: integer images (N, 28, 28) with pixels 0..255, integer
+       labels (N,) in 0..9. A file that cannot be read or is not MNIST is
+       left where it is and nothing is downloaded over it (Keras' loader
+       deletes its cached file when a download fails): with ``fallback`` a
+       warning names the file and what is wrong, without it a ``ValueError``.
+    2. When there is no cached file, ``tf.keras.datasets.mnist.load_data()``,
+       which downloads it.
 
     The 28x28 images are divided by 255 and zero-padded to ``pad_to`` (>= 28),
     centred: 2 pixels each side for 32 (an odd margin puts the extra pixel at
@@ -109,35 +141,41 @@ def load_mnist(pad_to: int = 32, fallback: bool = True) -> Split:
     Keras' download messages and progress bar go to stderr, not stdout, so
     that a notebook's stored output does not depend on the network.
 
-    If neither works: with ``fallback`` the function prints
+    If the download fails: with ``fallback`` the function prints
     :data:`FALLBACK_MESSAGE` (one sentence, no paths or error text), warns
     with the reason (:class:`DatasetFallbackWarning`, on stderr), and returns
     :func:`load_digits32` (always 32x32, whatever ``pad_to``); without it, a
     ``RuntimeError`` gives the reason.
     """
     pad_to = positive_int(pad_to, "pad_to")
+    if not isinstance(fallback, (bool, np.bool_)):
+        raise TypeError(f"fallback must be True or False, got {fallback!r}")
     if pad_to < 28:
         raise ValueError(f"pad_to must be at least 28 (MNIST images are 28x28), got {pad_to}")
 
     path = mnist_cache_path()
-    try:
-        data = _read_mnist_npz(path)
-    except Exception as exc:  # missing, truncated or foreign file: try the download next
-        if os.path.exists(path):
-            reason = f"could not read {path}: {type(exc).__name__}: {exc}"
-        else:
-            reason = f"no cached file {path}"
+    if os.path.exists(path):
+        # Never hand a file we cannot use to Keras: its loader deletes the
+        # cached file when a download fails, so offline the file would be gone.
+        try:
+            data = _read_mnist_npz(path)
+        except Exception as exc:  # truncated, unreadable, a proxy's error page, not MNIST
+            problem = f"the cached file {path} cannot be used ({type(exc).__name__}: {exc})"
+            if not fallback:
+                raise ValueError(f"{problem}; delete it to download MNIST again") from exc
+            return _fall_back(f"{problem}; it was left in place: delete it to download MNIST again")
+    else:
         try:
             with contextlib.redirect_stdout(sys.stderr):   # "Downloading data from ...", the progress bar
                 data = _download_mnist()
-        except Exception as exc2:  # no TensorFlow, no network, a proxy error page, ...
-            reason += f"; download failed: {type(exc2).__name__}: {exc2}"
+            (x_train, y_train), (x_test, y_test) = data
+            _check_mnist({"x_train": np.asarray(x_train), "y_train": np.asarray(y_train),
+                          "x_test": np.asarray(x_test), "y_test": np.asarray(y_test)})
+        except Exception as exc:  # no TensorFlow, no network, a proxy error page, ...
+            reason = f"no cached file {path}; download failed: {type(exc).__name__}: {exc}"
             if not fallback:
-                raise RuntimeError(f"MNIST is not available ({reason})") from exc2
-            warnings.warn(f"MNIST is not available ({reason}); using load_digits32() instead",
-                          DatasetFallbackWarning, stacklevel=2)
-            print(FALLBACK_MESSAGE)
-            return load_digits32()
+                raise RuntimeError(f"MNIST is not available ({reason})") from exc
+            return _fall_back(reason)
 
     before = (pad_to - 28) // 2
     margin = ((0, 0), (before, pad_to - 28 - before), (before, pad_to - 28 - before))
