@@ -382,3 +382,48 @@ def test_numerical_gradient_rejects_an_f_that_does_not_return_one_number(f, patt
 def test_numerical_gradient_rejects_an_f_that_is_not_callable(f):
     with pytest.raises(TypeError, match=r"f must be a function of x returning a number, got "):
         numerical_gradient(f, np.ones(3))
+
+
+# Found by tests/test_properties.py: silent NaN or numpy's words.
+def test_numerical_gradient_refuses_non_finite_x_and_f():
+    with pytest.raises(ValueError, match=r"x contains NaN or inf"):
+        numerical_gradient(np.sum, np.array([1.0, np.nan]))
+    with pytest.raises(ValueError, match=r"f returned inf and .* at x\[1\] \+- eps"):
+        numerical_gradient(lambda v: np.inf if v[1] > 1 else 0.0, np.array([0.0, 1.0]))
+    with pytest.raises(ValueError, match=r"eps=1e-06 is lost in rounding next to x\[0\]=1e\+300"):
+        numerical_gradient(np.sum, np.array([1e300]))
+
+
+def test_rel_error_of_huge_opposite_gradients_is_finite():
+    assert gradients.rel_error(np.array([1e308]), np.array([-1e308])) == 1.0      # was NaN: inf / inf
+    assert gradients.rel_error([3.0], [1.0]) == 0.5                              # unchanged on ordinary numbers
+
+
+def test_rel_error_names_a_non_numeric_argument():
+    with pytest.raises(TypeError, match=r"b must be a real numeric array-like, got dtype <U1"):
+        gradients.rel_error([1.0], ["a"])
+    with pytest.raises(TypeError, match=r"a must be a real numeric array-like"):
+        gradients.rel_error(None, [1.0])
+
+
+def test_layer_gradient_norms_checks_its_argument_and_does_not_overflow():
+    with pytest.raises(TypeError, match=r"grads must be a dict .*got list"):
+        layer_gradient_norms([np.ones(2)])
+    with pytest.raises(TypeError, match=r"grads\['dW1'\] must be a real numeric array-like"):
+        layer_gradient_norms({"dW1": "x"})
+    assert layer_gradient_norms({"dW1": np.full((2, 2), 1e200)}) == {1: pytest.approx(2e200)}
+
+
+def test_layer_activation_stats_checks_its_arguments():
+    with pytest.raises(TypeError, match=r"cache must be the dict that dlnotes.mlp.forward returns, got NoneType"):
+        layer_activation_stats(None)
+    cache = {"activation": "relu", "L": 2, "A1": np.ones((2, 3)), "Z1": np.ones((2, 3))}
+    with pytest.raises(ValueError, match=r"threshold must be >= 0, got -1\.0"):
+        layer_activation_stats(cache, threshold=-1.0)
+    with pytest.raises(TypeError, match=r"threshold must be a real number"):
+        layer_activation_stats(cache, threshold="0.1")
+
+
+def test_keras_gradient_norms_names_a_model_that_is_not_one():
+    with pytest.raises(TypeError, match=r"model must be a Keras model, got None"):
+        keras_gradient_norms(None, np.ones((1, 2)), np.zeros(1, int))

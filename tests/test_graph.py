@@ -276,9 +276,9 @@ def test_draw_a_single_node_and_a_shared_node(close_figures):
         (lambda: Node(None), TypeError, r"value must be a real number"),
         (lambda: Node(True), TypeError, r"value must be a real number, got True"),
         (lambda: Node(1 + 2j), TypeError, r"value must be a real number"),
-        (lambda: Node(1.0) / Node(0), ZeroDivisionError, r"division by a node whose value is 0"),
-        (lambda: Node(1.0) / 0, ZeroDivisionError, r"division by a node whose value is 0"),
-        (lambda: 1.0 / Node(0.0), ZeroDivisionError, r"division by a node whose value is 0"),
+        (lambda: Node(1.0) / Node(0), ValueError, r"division by a node whose value is 0"),
+        (lambda: Node(1.0) / 0, ValueError, r"division by a node whose value is 0"),
+        (lambda: 1.0 / Node(0.0), ValueError, r"division by a node whose value is 0"),
         (lambda: Node(-1.0).log(), ValueError, r"log needs a positive value, got -1\.0"),
         (lambda: Node(0.0).log(), ValueError, r"log needs a positive value, got 0\.0"),
         (lambda: Node(2.0) ** Node(3.0), TypeError, r"exponent must be a number \(not a Node\)"),
@@ -305,8 +305,46 @@ def test_power_zero_is_the_constant_one_even_at_zero():
 
 
 def test_exp_overflow_names_the_node():
-    with pytest.raises(OverflowError, match=r"exp\(1000\) overflows"):
+    with pytest.raises(ValueError, match=r"exp\(1000\) overflows"):
         Node(1000.0, "big").exp()
+
+
+# Found by tests/test_properties.py: overflow gave inf values, NaN gradients, or Python's own
+# OverflowError/ZeroDivisionError naming nothing.
+@pytest.mark.parametrize("make, pattern", [
+    pytest.param(lambda: Node(float("nan")), r"value must be finite, got nan", id="nan-value"),
+    pytest.param(lambda: Node(float("-inf")), r"value must be finite, got -inf", id="inf-value"),
+    pytest.param(lambda: Node(1e200) * Node(1e200), r"\* of \(1e\+200, 1e\+200\) overflows a float", id="mul"),
+    pytest.param(lambda: Node(1e308) + Node(1e308), r"\+ of .* overflows a float", id="add"),
+    pytest.param(lambda: Node(1.0) / Node(1e-200), r"/ of \(1, 1e-200\) overflows a float", id="div-derivative"),
+    pytest.param(lambda: Node(1e-200) ** -2, r"1e-200 \*\* -2 overflows a float", id="pow-value"),
+    pytest.param(lambda: Node(1e200) ** 2, r"1e\+200 \*\* 2 overflows a float", id="pow-big"),
+    pytest.param(lambda: Node(2.0) ** float("inf"), r"exponent must be finite, got inf", id="pow-inf"),
+])
+def test_overflow_is_a_value_error_naming_the_operation(make, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        make()
+
+
+def test_large_but_finite_chains_still_work():
+    w = Node(1.0, "w")
+    out = w * 1e200 * 1e-100              # values 1e200, 1e100; every gradient finite
+    out.backward()
+    assert w.grad == pytest.approx(1e100)
+
+
+def test_backward_raises_when_the_chain_rule_overflows():
+    w = Node(1e-300, "w")
+    out = (w * 1e300) * 1e300      # value 1e300; d out / d w = 1e300 * 1e300 = inf
+    with pytest.raises(ValueError, match=r"the gradient overflows a float at Node\(w"):
+        out.backward()
+
+
+def test_non_nodes_are_refused_by_the_traversal_and_draw():
+    with pytest.raises(TypeError, match=r"output must be a Node, got 1\.0 of type float"):
+        topological_order(1.0)
+    with pytest.raises(TypeError, match=r"output must be a Node, got None"):
+        draw(None)
 
 
 # ----------------------------------------------------------- deep graphs (issue 14)

@@ -82,3 +82,37 @@ def test_power_and_sci_write_orders_of_magnitude_as_maths():
             power(bad)
         with pytest.raises(ValueError, match="x must be a positive finite number"):
             sci(bad)
+
+
+# Found by tests/test_properties.py: arguments that gave numpy's or Python's words, or a silent answer.
+@pytest.mark.parametrize("call, exc, pattern", [
+    pytest.param(lambda: power_of_ten(0.0), ValueError, r"bound must be a positive finite number, got 0\.0", id="power_of_ten-0"),
+    pytest.param(lambda: power_of_ten("1e-6"), TypeError, r"bound must be a real number, got '1e-6'", id="power_of_ten-str"),
+    pytest.param(lambda: below([], 1e-6), ValueError, r"value must hold at least one number, got an empty array", id="below-empty"),
+    pytest.param(lambda: below("small", 1e-6), TypeError, r"value must be a real numeric array-like", id="below-str"),
+    pytest.param(lambda: below(0.0, 1e-6, what=3), TypeError, r"what must be a str, got 3", id="below-what"),
+    pytest.param(lambda: percent("0.5"), TypeError, r"fraction must be a real number, got '0\.5'", id="percent-str"),
+    pytest.param(lambda: percent(float("nan")), ValueError, r"fraction must be finite, got nan", id="percent-nan"),
+    pytest.param(lambda: percent(0.5, digits=-1), ValueError, r"digits must be an integer from 0 to 17, got -1", id="percent-digits"),
+    pytest.param(lambda: percent(0.5, digits=1.0), ValueError, r"digits must be an integer from 0 to 17, got 1\.0", id="percent-float-digits"),
+    pytest.param(lambda: count_reaching([0.9, float("nan")], 0.5), ValueError, r"values must not hold NaN", id="count-nan"),
+    pytest.param(lambda: count_reaching([0.9], float("nan")), ValueError, r"threshold must be finite, got nan", id="count-threshold-nan"),
+    pytest.param(lambda: count_reaching(0.9, 0.5), TypeError, r"values must be an iterable of numbers, got 0\.9", id="count-scalar"),
+    pytest.param(lambda: count_reaching(["a"], 0.5), TypeError, r"values must be a real numeric array-like", id="count-str"),
+    pytest.param(lambda: over_seeds([0.5], fmt="{x}"), ValueError, r"fmt must format one number, such as '\{:\.2f\}', got '\{x\}'", id="fmt-key"),
+    pytest.param(lambda: over_seeds([0.5], fmt="{:.2q}"), ValueError, r"fmt must format one number", id="fmt-spec"),
+    pytest.param(lambda: over_seeds([0.5], fmt=None), TypeError, r"fmt must be a format string", id="fmt-none"),
+    pytest.param(lambda: over_seeds([[0.5, 0.6]]), ValueError, r"values must be a flat list of numbers, got shape \(1, 2\)", id="nested"),
+    pytest.param(lambda: over_seeds([0.5, float("nan")]), ValueError, r"values must not hold NaN", id="over-nan"),
+])
+def test_bad_arguments_are_named(call, exc, pattern):
+    with pytest.raises(exc, match=pattern):
+        call()
+
+
+def test_numpy_numbers_and_iterators_still_work():
+    assert percent(np.float32(0.25)) == "25%" and percent(1) == "100%"
+    assert count_reaching(iter([0.5, 0.7, np.float64(0.9)]), 0.7) == 2
+    assert count_reaching([float("inf"), -1.0], 0.0) == 1
+    assert over_seeds(np.array([0.9, 0.95, 1.0])) == "median 0.95 (0.90 to 1.00 over 3 seeds)"
+    assert below(np.array([1e-9], np.float16), 1e-6) == "below 1e-6"

@@ -25,6 +25,8 @@ from __future__ import annotations
 import math
 import numbers
 
+__all__ = ["Node", "topological_order", "draw"]
+
 
 class Node:
     """A scalar value in a computational graph.
@@ -32,16 +34,27 @@ class Node:
     value: the forward value; grad: d(output)/d(this node), filled by
     ``output.backward()``; parents: the nodes it was computed from, with the
     local derivative d(this)/d(parent) of each.
+
+    Values and local derivatives are finite floats: a NaN or infinite value,
+    or an operation whose result or derivative overflows, raises
+    ``ValueError`` (as do division by 0 and log of a non-positive value), so
+    a gradient is never silently inf or NaN.
     """
 
     def __init__(self, value: float, label: str = "", op: str = "", parents=()):
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
             raise TypeError(f"value must be a real number, got {value!r}")
+        parents = tuple(parents)
+        if not math.isfinite(value) or not all(math.isfinite(local) for _, local in parents):
+            inputs = ", ".join(f"{p.value:g}" for p, _ in parents)
+            raise ValueError(f"value must be finite, got {float(value)!r}" if not op else
+                             f"{op} of ({inputs}) overflows a float: value {float(value)!r}, "
+                             f"local derivatives {[local for _, local in parents]}")
         self.value = float(value)
         self.grad = 0.0
         self.label = label
         self.op = op
-        self.parents: tuple[tuple[Node, float], ...] = tuple(parents)
+        self.parents: tuple[tuple[Node, float], ...] = parents
         self.constant = False
 
     def __repr__(self) -> str:
@@ -67,23 +80,27 @@ class Node:
     def __truediv__(self, other):
         other = _node(other)
         if other.value == 0:
-            raise ZeroDivisionError(f"division by a node whose value is 0 ({other!r})")
-        return Node(
-            self.value / other.value, op="/",
-            parents=((self, 1.0 / other.value), (other, -self.value / other.value**2)),
-        )
+            raise ValueError(f"division by a node whose value is 0 ({other!r})")
+        quotient = self.value / other.value
+        return Node(quotient, op="/", parents=((self, 1.0 / other.value), (other, -quotient / other.value)))
 
     def __pow__(self, exponent):
         if isinstance(exponent, bool) or not isinstance(exponent, numbers.Real):
             raise TypeError(f"exponent must be a number (not a Node), got {exponent!r}")
+        if not math.isfinite(exponent):
+            raise ValueError(f"exponent must be finite, got {exponent!r}")
         if exponent == 0:  # x ** 0 is the constant 1
             return Node(1.0, op="**0", parents=((self, 0.0),))
         if self.value == 0 and exponent < 1:
             raise ValueError(f"cannot differentiate 0 ** {exponent}")
-        value = self.value**exponent
-        if isinstance(value, complex):
-            raise ValueError(f"{self.value} ** {exponent} is not real")
-        return Node(value, op=f"**{exponent:g}", parents=((self, exponent * self.value ** (exponent - 1)),))
+        try:
+            value = self.value**exponent
+            if isinstance(value, complex):
+                raise ValueError(f"{self.value} ** {exponent} is not real")
+            local = exponent * self.value ** (exponent - 1)
+        except OverflowError:
+            raise ValueError(f"{self.value:g} ** {exponent:g} overflows a float ({self!r})") from None
+        return Node(value, op=f"**{exponent:g}", parents=((self, local),))
 
     def __radd__(self, other):
         return _node(other) + self
@@ -101,7 +118,7 @@ class Node:
         try:
             value = math.exp(self.value)
         except OverflowError:
-            raise OverflowError(f"exp({self.value:g}) overflows a float ({self!r})") from None
+            raise ValueError(f"exp({self.value:g}) overflows a float ({self!r})") from None
         return Node(value, op="exp", parents=((self, value),))
 
     def log(self):
@@ -116,7 +133,11 @@ class Node:
 
     # -- backward ---------------------------------------------------------------------
     def backward(self) -> None:
-        """Fill ``grad`` of every node this one depends on with d(self)/d(node)."""
+        """Fill ``grad`` of every node this one depends on with d(self)/d(node).
+
+        ``ValueError`` if a gradient overflows a float (a product of large
+        local derivatives along a long chain, say).
+        """
         order = topological_order(self)
         for node in order:
             node.grad = 0.0
@@ -124,6 +145,9 @@ class Node:
         for node in reversed(order):
             for parent, local in node.parents:
                 parent.grad += local * node.grad
+        overflowed = [node for node in order if not math.isfinite(node.grad)]
+        if overflowed:
+            raise ValueError(f"the gradient overflows a float at {overflowed[0]!r}")
 
 
 def _node(x) -> Node:
@@ -145,6 +169,8 @@ def topological_order(output: Node) -> list[Node]:
     of any depth works (a running sum over 10,000 examples is 10,000 deep,
     far past Python's recursion limit of about 1,000).
     """
+    if not isinstance(output, Node):
+        raise TypeError(f"output must be a Node, got {output!r} of type {type(output).__name__}")
     order, seen = [], {id(output)}
     stack = [(output, iter(output.parents))]
     while stack:
@@ -169,6 +195,10 @@ def draw(output: Node, title: str | None = None, figsize=None, show_constants: b
     just left of the first node that uses it. Plain numbers (such as the 1 in
     ``1 - a``) are left out unless ``show_constants``. Returns the Figure.
     """
+    if not isinstance(output, Node):
+        raise TypeError(f"output must be a Node, got {output!r} of type {type(output).__name__}")
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be a str or None, got {title!r}")
     import matplotlib.pyplot as plt
 
     order = [n for n in topological_order(output) if show_constants or not n.constant]

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
+import numbers
+
 import numpy as np
+
+__all__ = ["plot_activation", "plot_unrolled_rnn"]
+
+
+def _title(title) -> None:
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be a str or None, got {title!r}")
 
 
 def plot_activation(
@@ -21,9 +30,25 @@ def plot_activation(
     shade: optional (lo, hi) interval of z to shade on both panels.
     Returns the Figure.
     """
+    for f, label in ((fn, "fn"), (grad, "grad")):
+        if not callable(f):
+            raise TypeError(f"{label} must be a function of z, got {f!r}")
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a str, got {name!r}")
+    _title(title)
+    if z is not None:
+        try:
+            z = np.asarray(z, dtype=float)
+        except (TypeError, ValueError):
+            raise TypeError(f"z must be a 1-D array of numbers, got {z!r}") from None
+        if z.ndim != 1 or z.size == 0 or not np.all(np.isfinite(z)):
+            raise ValueError(f"z must be a non-empty 1-D array of finite numbers, got shape {z.shape}")
+    if shade is not None and not (len(np.shape(shade)) == 1 and np.shape(shade) == (2,)
+                                  and all(isinstance(v, numbers.Real) and np.isfinite(v) for v in shade)):
+        raise ValueError(f"shade must be an interval (lo, hi) of two finite numbers, got {shade!r}")
     import matplotlib.pyplot as plt
 
-    z = np.linspace(-8, 8, 401) if z is None else np.asarray(z, dtype=float)
+    z = np.linspace(-8, 8, 401) if z is None else z
     fig, (ax_f, ax_g) = plt.subplots(1, 2, figsize=(9, 3.2), constrained_layout=True)
     ax_f.plot(z, fn(z), color="C0")
     ax_f.set(xlabel="z (pre-activation)", ylabel=f"{name}(z)", title=f"{name}(z)")
@@ -47,8 +72,11 @@ def plot_unrolled_rnn(steps: int = 4, title: str | None = None):
     loss L_t per step on top. Black arrows: the forward pass, the same
     kernel and recurrent_kernel at every step. Red dashed arrows:
     backpropagation through time, from each loss back along the chain of
-    states. Returns the Figure.
+    states. Returns the Figure. steps: an integer from 1 to 20.
     """
+    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or not 1 <= steps <= 20:
+        raise ValueError(f"steps must be an integer from 1 to 20, got {steps!r}")
+    _title(title)
     import matplotlib.pyplot as plt
     from matplotlib.patches import FancyBboxPatch
 

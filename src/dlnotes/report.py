@@ -31,6 +31,10 @@ from typing import Iterable
 
 import numpy as np
 
+from ._validate import as_float_array
+
+__all__ = ["say", "power_of_ten", "power", "sci", "below", "percent", "count_reaching", "over_seeds"]
+
 
 def say(markdown: str) -> None:
     """Display ``markdown`` as a Markdown output of the running cell.
@@ -49,7 +53,8 @@ def say(markdown: str) -> None:
 
 
 def power_of_ten(bound: float) -> str:
-    """``1e-06`` written as ``1e-6`` (and ``1e+03`` as ``1e3``); other bounds as ``%g``."""
+    """``1e-06`` written as ``1e-6`` (and ``1e+03`` as ``1e3``); other bounds as ``%g``. bound: a positive finite number."""
+    bound = _positive_finite(bound, "bound")
     exponent = math.log10(bound)
     if exponent == round(exponent):
         return f"1e{int(round(exponent))}"
@@ -101,20 +106,32 @@ def below(value, bound: float, what: str = "value") -> str:
         caller was about to print would be false.
     """
     bound = _positive_finite(bound, "bound")
-    largest = float(np.max(np.abs(np.asarray(value, dtype=float))))
+    if not isinstance(what, str):
+        raise TypeError(f"what must be a str, got {what!r}")
+    value = as_float_array(value, "value")
+    if value.size == 0:
+        raise ValueError(f"value must hold at least one number, got an empty array of shape {value.shape}")
+    largest = float(np.max(np.abs(value)))
     if not largest < bound:  # also catches NaN
         raise AssertionError(f"{what} is {largest:.3g}, not below {power_of_ten(bound)}")
     return f"below {power_of_ten(bound)}"
 
 
 def percent(fraction: float, digits: int = 0) -> str:
-    """``0.8183`` as ``"82%"`` (``digits`` decimals after the point)."""
-    return f"{100 * float(fraction):.{digits}f}%"
+    """``0.8183`` as ``"82%"`` (``digits`` decimals after the point, an integer 0..17)."""
+    fraction = _finite(fraction, "fraction")
+    if isinstance(digits, bool) or not isinstance(digits, numbers.Integral) or not 0 <= digits <= 17:
+        raise ValueError(f"digits must be an integer from 0 to 17, got {digits!r}")
+    return f"{100 * fraction:.{int(digits)}f}%"
 
 
 def count_reaching(values: Iterable[float], threshold: float) -> int:
-    """How many of ``values`` are at or above ``threshold`` (seeds that learnt the task, say)."""
-    return int(sum(float(v) >= threshold for v in values))
+    """How many of ``values`` are at or above ``threshold`` (seeds that learnt the task, say).
+
+    values: real numbers, none of them NaN (a NaN result is a failed run: say so, don't count it away).
+    """
+    threshold = _finite(threshold, "threshold")
+    return int(np.sum(_results(values) >= threshold))
 
 
 def over_seeds(values: Iterable[float], fmt: str = "{:.2f}") -> str:
@@ -123,9 +140,35 @@ def over_seeds(values: Iterable[float], fmt: str = "{:.2f}") -> str:
     Use a format coarse enough that the text does not change between CPUs;
     ``make test`` checks it under a second set of numeric kernels.
     """
-    values = np.asarray(list(values), dtype=float)
+    values = _results(values)
     if values.size == 0:
         raise ValueError("values must hold at least one result, got none")
+    if not isinstance(fmt, str):
+        raise TypeError(f"fmt must be a format string such as '{{:.2f}}', got {fmt!r}")
+    try:
+        fmt.format(0.5)
+    except (IndexError, KeyError, ValueError) as exc:
+        raise ValueError(f"fmt must format one number, such as '{{:.2f}}', got {fmt!r} ({exc})") from None
     low, mid, high = (fmt.format(v) for v in (values.min(), np.median(values), values.max()))
     seeds = "seed" if values.size == 1 else "seeds"
     return f"median {mid} ({low} to {high} over {values.size} {seeds})"
+
+
+def _finite(x, name: str) -> float:
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {x!r} of type {type(x).__name__}")
+    if not math.isfinite(x):
+        raise ValueError(f"{name} must be finite, got {x!r}")
+    return float(x)
+
+
+def _results(values) -> np.ndarray:
+    """``values`` as a 1-D float64 array of real numbers, none NaN (inf is allowed)."""
+    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        raise TypeError(f"values must be an iterable of numbers, got {values!r}")
+    values = as_float_array(list(values), "values").astype(np.float64)
+    if values.ndim != 1:
+        raise ValueError(f"values must be a flat list of numbers, got shape {values.shape}")
+    if np.isnan(values).any():
+        raise ValueError(f"values must not hold NaN (a failed run), got {values.tolist()!r}")
+    return values
