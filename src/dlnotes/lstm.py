@@ -13,133 +13,145 @@ four blocks of H columns in Keras' order i, f, c, o:
     h_t = o * tanh(c_t)
 
 kernel: (D, 4H), recurrent_kernel: (H, 4H), bias: (4H,). x is (N, T, D).
+
+The equations are written once, in ``_step``; their derivatives once, in
+``_step_backward``. The public step functions check their arguments and call
+them; the sequence functions check once and loop over them. Every cache is a
+:class:`~dlnotes._recurrent.RecurrentCache`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._recurrent import check_sequence, check_state, check_step_input, check_upstream, check_weights
+from ._recurrent import (RecurrentCache, add_grads, check_cache, check_sequence, check_state, check_step_input,
+                         check_upstream, check_weights, previous)
 from .activations import sigmoid
 
-
-def _gates(z, units):
-    i, f, g, o = (z[:, k * units:(k + 1) * units] for k in range(4))
-    return sigmoid(i), sigmoid(f), np.tanh(g), sigmoid(o)
+__all__ = ["lstm_step_forward", "lstm_step_backward", "lstm_forward", "lstm_backward", "lstm_state_gradients"]
 
 
-def lstm_step_forward(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias):
-    """One step. x_t: (N, D); h_prev, c_prev: (N, H) -> (h, c, cache), h and c (N, H)."""
-    x_t = check_step_input(x_t)
-    kernel, recurrent_kernel, bias, units = check_weights(kernel, recurrent_kernel, bias, x_t.shape[1], 4)
-    h_prev = check_state(h_prev, x_t.shape[0], units, "h_prev")
-    c_prev = check_state(c_prev, x_t.shape[0], units, "c_prev")
-    i, f, g, o = _gates(x_t @ kernel + h_prev @ recurrent_kernel + bias, units)
+def _step(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias):
+    """The cell, unchecked: (h (N, H), c (N, H), gates (N, 4H): i, f, g, o after their activations)."""
+    z_i, z_f, z_c, z_o = np.split(x_t @ kernel + h_prev @ recurrent_kernel + bias, 4, axis=1)
+    i, f, g, o = sigmoid(z_i), sigmoid(z_f), np.tanh(z_c), sigmoid(z_o)
     c = f * c_prev + i * g
-    tanh_c = np.tanh(c)
-    h = o * tanh_c
-    return h, c, (x_t, h_prev, c_prev, i, f, g, o, tanh_c, kernel, recurrent_kernel)
+    h = o * np.tanh(c)
+    return h, c, np.concatenate([i, f, g, o], axis=1)
 
 
-def lstm_step_backward(dh, dc, cache):
-    """Backward through one step.
+def _step_backward(dh, dc, cache: RecurrentCache, t: int):
+    """Backward through step t of ``cache``, unchecked.
 
-    dh, dc: (N, H), gradients of the loss with respect to this step's h and c.
-    Returns (dx_t (N, D), dh_prev (N, H), dc_prev (N, H), grads) with grads
-    holding "kernel", "recurrent_kernel" and "bias" for this step.
+    dh, dc: (N, H), the gradients reaching h_t and c_t from above and from
+    step t+1. Returns (dx_t (N, D), dh_prev (N, H), dc_prev (N, H), this
+    step's grads, dc_total (N, H)), dc_total being all the gradient that
+    reaches c_t, directly and through h_t.
     """
-    x_t, h_prev, c_prev, i, f, g, o, tanh_c, kernel, recurrent_kernel = cache
-    dh = check_upstream(dh, h_prev, "dh", "h")
-    dc = check_upstream(dc, c_prev, "dc", "c")
-    dz, dc = _cell_backward(dh, dc, c_prev, i, f, g, o, tanh_c)
-    grads = {"kernel": x_t.T @ dz, "recurrent_kernel": h_prev.T @ dz, "bias": dz.sum(axis=0)}
-    return dz @ kernel.T, dz @ recurrent_kernel.T, dc * f, grads
-
-
-def _cell_backward(dh, dc, c_prev, i, f, g, o, tanh_c):
-    """Through the cell's arithmetic: (dz (N, 4H) for the pre-activations i, f, c, o; total dc (N, H))."""
+    x_t, h_prev, c_prev = cache.x[:, t], previous(cache.h0, cache.h_seq, t), previous(cache.c0, cache.c_seq, t)
+    i, f, g, o = np.split(cache.gates[:, t], 4, axis=1)
+    tanh_c = np.tanh(cache.c_seq[:, t])
     dc = dc + dh * o * (1 - tanh_c**2)                    # c reaches the loss directly and through h
-    dz = np.concatenate([
+    dz = np.concatenate([                                 # (N, 4H): the pre-activations i, f, c, o
         dc * g * i * (1 - i),                             # input gate
         dc * c_prev * f * (1 - f),                        # forget gate
         dc * i * (1 - g**2),                              # candidate
         dh * tanh_c * o * (1 - o),                        # output gate
     ], axis=1)
-    return dz, dc
+    grads = {"kernel": x_t.T @ dz, "recurrent_kernel": h_prev.T @ dz, "bias": dz.sum(axis=0)}
+    return dz @ cache.kernel.T, dz @ cache.recurrent_kernel.T, dc * f, grads, dc
+
+
+def lstm_step_forward(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias):
+    """One step.
+
+    x_t: (N, D); h_prev, c_prev: (N, H); kernel: (D, 4H); recurrent_kernel:
+    (H, 4H); bias: (4H,), each 4H wide in the gate order i, f, c, o.
+    Returns (h (N, H), c (N, H), cache), the cache that of a sequence of one
+    step (T = 1), for :func:`lstm_step_backward`.
+    """
+    x_t = check_step_input(x_t)
+    kernel, recurrent_kernel, bias, units = check_weights(kernel, recurrent_kernel, bias, x_t.shape[1], 4)
+    h_prev = check_state(h_prev, x_t.shape[0], units, "h_prev")
+    c_prev = check_state(c_prev, x_t.shape[0], units, "c_prev")
+    h, c, gates = _step(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias)
+    cache = RecurrentCache(x_t[:, None], h_prev, h[:, None], kernel, recurrent_kernel, c_prev, c[:, None], gates[:, None])
+    return h, c, cache
+
+
+def lstm_step_backward(dh, dc, cache):
+    """Backward through one step.
+
+    dh, dc: (N, H), gradients of the loss with respect to this step's h and
+    c; cache: from :func:`lstm_step_forward`. Returns (dx_t (N, D), dh_prev
+    (N, H), dc_prev (N, H), grads) with grads holding this step's "kernel"
+    (D, 4H), "recurrent_kernel" (H, 4H) and "bias" (4H,), gate order i, f, c, o.
+    """
+    cache = check_cache(cache, "lstm_step_forward", lstm=True, one_step=True)
+    dh = check_upstream(dh, cache.h0, "dh", "h")
+    dc = check_upstream(dc, cache.c0, "dc", "c")
+    return _step_backward(dh, dc, cache, 0)[:4]
 
 
 def lstm_forward(x, h0, c0, kernel, recurrent_kernel, bias):
-    """Run the LSTM over a sequence.
+    """Run the LSTM over a sequence, one :func:`lstm_step_forward` step at a time.
 
-    x: (N, T, D); h0, c0: (N, H). Returns (h_seq (N, T, H), c_last (N, H), cache).
+    x: (N, T, D); h0, c0: (N, H); kernel: (D, 4H); recurrent_kernel: (H, 4H);
+    bias: (4H,), gate order i, f, c, o. Returns (h_seq (N, T, H), c_last
+    (N, H), cache); cache.gates (N, T, 4H) holds i, f, g, o after their
+    activations and cache.c_seq (N, T, H) every cell state.
     """
     x = check_sequence(x)
     n, steps, d = x.shape
     kernel, recurrent_kernel, bias, units = check_weights(kernel, recurrent_kernel, bias, d, 4)
-    h = h0 = check_state(h0, n, units, "h0")
-    c = c0 = check_state(c0, n, units, "c0")
-    inputs = x @ kernel + bias                            # (N, T, 4H) for all steps at once
-    dtype = np.result_type(inputs, h, c)
-    h_seq = np.empty((n, steps, units), dtype=dtype)
-    c_seq = np.empty((n, steps, units), dtype=dtype)
-    gates = np.empty((n, steps, 4 * units), dtype=dtype)  # i, f, g, o after their activations
+    h0 = check_state(h0, n, units, "h0")
+    c0 = check_state(c0, n, units, "c0")
+    dtype = np.result_type(x, h0, c0, kernel, recurrent_kernel, bias)
+    h_seq, c_seq = np.empty((n, steps, units), dtype=dtype), np.empty((n, steps, units), dtype=dtype)
+    gates = np.empty((n, steps, 4 * units), dtype=dtype)
     for t in range(steps):
-        i, f, g, o = _gates(inputs[:, t] + h @ recurrent_kernel, units)
-        c = f * c + i * g
-        h = o * np.tanh(c)
-        h_seq[:, t], c_seq[:, t] = h, c
-        gates[:, t] = np.concatenate([i, f, g, o], axis=1)
-    cache = {"x": x, "h0": np.asarray(h0, dtype=dtype), "c0": np.asarray(c0, dtype=dtype),
-             "h_seq": h_seq, "c_seq": c_seq, "gates": gates, "kernel": kernel, "recurrent_kernel": recurrent_kernel}
-    return h_seq, c, cache
+        h_seq[:, t], c_seq[:, t], gates[:, t] = _step(x[:, t], previous(h0, h_seq, t), previous(c0, c_seq, t),
+                                                      kernel, recurrent_kernel, bias)
+    return h_seq, c_seq[:, -1].copy(), RecurrentCache(x, h0, h_seq, kernel, recurrent_kernel, c0, c_seq, gates)
+
+
+def _through_time(dh_seq, cache: RecurrentCache, dc_last):
+    """Backward through every step, last to first: (dx, dh0, dc0, grads, dh_total, dc_total)."""
+    cache = check_cache(cache, "lstm_forward", lstm=True)
+    dh_seq = check_upstream(dh_seq, cache.h_seq, "dh_seq", "h_seq")
+    steps = dh_seq.shape[1]
+    dx, dh_total, dc_total, grads = [None] * steps, [None] * steps, [None] * steps, None
+    dh_next = 0                                           # nothing flows back into the last step
+    dc_next = 0 if dc_last is None else check_upstream(dc_last, cache.c0, "dc_last")
+    for t in reversed(range(steps)):
+        dh_total[t] = dh_seq[:, t] + dh_next              # from above, and back from step t+1
+        dx[t], dh_next, dc_next, step_grads, dc_total[t] = _step_backward(dh_total[t], dc_next, cache, t)
+        grads = add_grads(grads, step_grads)
+    return (np.stack(dx, axis=1), dh_next, dc_next, grads,
+            np.stack(dh_total, axis=1), np.stack(dc_total, axis=1))
 
 
 def lstm_state_gradients(dh_seq, cache, dc_last=None):
     """The total gradients of the loss with respect to every h_t and c_t.
 
-    dh_seq: (N, T, H) from above; dc_last: optional (N, H) for the final cell
-    state. Returns (dh_total, dc_total), both (N, T, H). Along the cell state
-    the gradient is multiplied only by the forget gate f at each step, which
-    is why it can survive many steps.
+    dh_seq: (N, T, H) from above; cache: from :func:`lstm_forward` (kernel
+    (D, 4H), recurrent_kernel (H, 4H), gate order i, f, c, o); dc_last:
+    optional (N, H) for the final cell state. Returns (dh_total, dc_total),
+    both (N, T, H). Along the cell state the gradient is multiplied only by
+    the forget gate f at each step, which is why it can survive many steps.
     """
-    _, _, _, _, dh_total, dc_total = _backward_through_time(dh_seq, cache, dc_last)
+    _, _, _, _, dh_total, dc_total = _through_time(dh_seq, cache, dc_last)
     return dh_total, dc_total
 
 
 def lstm_backward(dh_seq, cache, dc_last=None):
-    """Backpropagation through time for the LSTM.
+    """Backpropagation through time for the LSTM, one :func:`lstm_step_backward` step at a time.
 
     dh_seq: (N, T, H), gradients with respect to every h_t from above;
-    dc_last: optional (N, H) gradient with respect to the final cell state.
-    Returns (dx (N, T, D), dh0 (N, H), dc0 (N, H), grads), grads summed over time.
+    cache: from :func:`lstm_forward`; dc_last: optional (N, H) gradient with
+    respect to the final cell state. Returns (dx (N, T, D), dh0 (N, H), dc0
+    (N, H), grads), grads summed over time: "kernel" (D, 4H),
+    "recurrent_kernel" (H, 4H), "bias" (4H,), gate order i, f, c, o.
     """
-    dx, dh0, dc0, grads, _, _ = _backward_through_time(dh_seq, cache, dc_last)
+    dx, dh0, dc0, grads, _, _ = _through_time(dh_seq, cache, dc_last)
     return dx, dh0, dc0, grads
-
-
-def _backward_through_time(dh_seq, cache, dc_last):
-    x, h_seq, c_seq, gates = cache["x"], cache["h_seq"], cache["c_seq"], cache["gates"]
-    kernel, recurrent_kernel = cache["kernel"], cache["recurrent_kernel"]
-    dh_seq = check_upstream(dh_seq, h_seq, "dh_seq", "h_seq")
-    n, steps, units = h_seq.shape
-    dh_next = np.zeros((n, units), dtype=h_seq.dtype)
-    dc_next = dh_next if dc_last is None else check_upstream(dc_last, dh_next, "dc_last")
-    dz_seq = np.empty((n, steps, 4 * units), dtype=np.result_type(h_seq, dh_seq))
-    dh_total = np.empty((n, steps, units), dtype=dz_seq.dtype)
-    dc_total = np.empty_like(dh_total)
-    for t in reversed(range(steps)):
-        i, f, g, o = (gates[:, t, k * units:(k + 1) * units] for k in range(4))
-        c_prev = c_seq[:, t - 1] if t > 0 else cache["c0"]
-        tanh_c = np.tanh(c_seq[:, t])
-        dh = dh_seq[:, t] + dh_next
-        dz, dc = _cell_backward(dh, dc_next, c_prev, i, f, g, o, tanh_c)
-        dh_total[:, t], dc_total[:, t] = dh, dc
-        dz_seq[:, t] = dz
-        dh_next, dc_next = dz @ recurrent_kernel.T, dc * f
-    h_prev = np.concatenate([cache["h0"][:, None], h_seq[:, :-1]], axis=1)
-    grads = {
-        "kernel": np.einsum("ntd,ntk->dk", x, dz_seq),
-        "recurrent_kernel": np.einsum("ntj,ntk->jk", h_prev, dz_seq),
-        "bias": dz_seq.sum(axis=(0, 1)),
-    }
-    return dz_seq @ kernel.T, dh_next, dc_next, grads, dh_total, dc_total
