@@ -9,21 +9,27 @@ non-zero random initial states, weights and biases:
   ``initial_state=[h0]``) give every hidden state and the final one (float32
   within 1e-5 and still float32, float64 within 1e-12), and
   ``tf.GradientTape`` of ``sum(h_seq * U)`` gives every gradient of
-  ``rnn_backward``;
+  ``rnn_backward`` (float32 within 1e-4, float64 within 1e-10, each in its
+  own dtype);
 * centred finite differences of the same loss computed by our forward, in
   float64, relative error below 1e-6.
 
 Then the step functions against the sequence functions, the chapter's
-single-matrix formulation, and errors that name the bad argument.
+single-matrix formulation, and errors that name the bad argument. The checks
+the RNN and the LSTM share (``_recurrent.py``: sequence, step input, states,
+weights, upstream gradients, caches) are tested here once, for both cells.
 """
 
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 import pytest
 from conftest import assert_close, numerical_grad, rel_error
 
-from dlnotes import rnn
+from dlnotes import lstm, rnn
+from dlnotes._recurrent import RecurrentCache
 
 # (N, T, D, H): one of everything, a single step, then odd sizes and longer sequences.
 SHAPES = [
@@ -36,7 +42,11 @@ TOL = {
     np.float32: dict(rtol=1e-5, atol=1e-6),
     np.float64: dict(rtol=1e-12, atol=1e-14),
 }
-GRAD_TOL = dict(rtol=1e-10, atol=1e-12)  # float64 gradients, ours against another float64 computation
+GRAD_TOL = {                             # gradients, ours against Keras' GradientTape
+    np.float32: dict(rtol=1e-4, atol=1e-5),
+    np.float64: dict(rtol=1e-10, atol=1e-12),
+}
+LOSS_TOL = {np.float32: dict(rtol=1e-5, atol=1e-4), np.float64: dict(rtol=1e-12, atol=1e-12)}
 FD_TOL = 1e-6                            # relative error against centred finite differences
 NAMES = ("x", "h0", "kernel", "recurrent_kernel", "bias")  # rnn_forward's arguments, in order
 
@@ -105,10 +115,11 @@ def test_forward_matches_keras_simple_rnn(tf, rng, shape, dtype):
     assert_close(f"final h {label}", h_seq[:, -1], want_last.numpy(), check_dtype=True, **TOL[dtype])
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("shape", SHAPES)
-def test_backward_matches_gradient_tape_of_keras(tf, rng, shape):
-    p = random_problem(rng, shape)
-    U = rng.standard_normal(shape[:2] + shape[3:])
+def test_backward_matches_gradient_tape_of_keras(tf, rng, shape, dtype):
+    p = random_problem(rng, shape, dtype)
+    U = rng.standard_normal(shape[:2] + shape[3:]).astype(dtype)
     layer = keras_simple_rnn(tf, p)
     x, h0 = tf.constant(p["x"]), tf.constant(p["h0"])
     with tf.GradientTape() as tape:
@@ -116,26 +127,11 @@ def test_backward_matches_gradient_tape_of_keras(tf, rng, shape):
         h_seq, _ = layer(x, initial_state=[h0])
         loss = tf.reduce_sum(h_seq * U)
     want = dict(zip(NAMES, tape.gradient(loss, [x, h0, *layer.trainable_variables])))
-    assert_close(f"loss {shape}", loss_of(p, U), loss.numpy(), rtol=1e-12, atol=1e-12)
+    label = f"{shape} {np.dtype(dtype).name}"
+    assert_close(f"loss {label}", loss_of(p, U), loss.numpy(), **LOSS_TOL[dtype])
     got = ours(p, U)
     for name in NAMES:
-        assert_close(f"d{name} {shape}", got[name], want[name].numpy(), check_dtype=True, **GRAD_TOL)
-
-
-def test_backward_matches_gradient_tape_in_float32(tf, rng):
-    shape = (5, 13, 2, 9)
-    p = random_problem(rng, shape, np.float32)
-    U = rng.standard_normal(shape[:2] + shape[3:]).astype(np.float32)
-    layer = keras_simple_rnn(tf, p)
-    x, h0 = tf.constant(p["x"]), tf.constant(p["h0"])
-    with tf.GradientTape() as tape:
-        tape.watch([x, h0])
-        loss = tf.reduce_sum(layer(x, initial_state=[h0])[0] * U)
-    want = dict(zip(NAMES, tape.gradient(loss, [x, h0, *layer.trainable_variables])))
-    got = ours(p, U)
-    for name in NAMES:
-        assert got[name].dtype == np.float32, f"d{name} is {got[name].dtype}, want float32"
-        assert_close(f"d{name} float32", got[name], want[name].numpy(), rtol=1e-4, atol=1e-5)
+        assert_close(f"d{name} {label}", got[name], want[name].numpy(), check_dtype=True, **GRAD_TOL[dtype])
 
 
 # ------------------------------------------------ finite differences
@@ -243,16 +239,19 @@ def test_hand_formula_over_a_sequence(rng):
     assert_close("h_seq", rnn.rnn_forward(**p)[0], np.stack(want, axis=1), rtol=1e-13, atol=1e-15)
 
 
-def test_float32_in_float32_out(rng):
-    p = random_problem(rng, (2, 7, 3, 5), np.float32)
-    U = rng.standard_normal((2, 7, 5)).astype(np.float32)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dtype_in_dtype_out(rng, dtype):
+    p = random_problem(rng, (2, 7, 3, 5), dtype)
+    U = rng.standard_normal((2, 7, 5)).astype(dtype)
     h_seq, cache = rnn.rnn_forward(**p)
     dx, dh0, grads = rnn.rnn_backward(U, cache)
+    dh_total, state_dh0 = rnn.rnn_state_gradients(U, cache)
     h, step_cache = rnn.rnn_step_forward(p["x"][:, 0], p["h0"], p["kernel"], p["recurrent_kernel"], p["bias"])
     step_dx, step_dh, step_grads = rnn.rnn_step_backward(U[:, 0], step_cache)
     arrays = {"h_seq": h_seq, "dx": dx, "dh0": dh0, "h": h, "step dx": step_dx, "step dh_prev": step_dh,
+              "dh_total": dh_total, "state dh0": state_dh0,
               **{f"d{k}": v for k, v in grads.items()}, **{f"step d{k}": v for k, v in step_grads.items()}}
-    assert {k: v.dtype for k, v in arrays.items()} == {k: np.float32 for k in arrays}
+    assert {k: v.dtype for k, v in arrays.items()} == {k: dtype for k in arrays}
 
 
 def test_forward_does_not_modify_its_inputs(rng):
@@ -264,117 +263,170 @@ def test_forward_does_not_modify_its_inputs(rng):
         assert_close(f"input {k} untouched", p[k], before[k], rtol=0, atol=0)
 
 
-# ----------------------------------------------------------- bad input
+# ------------------------ checks the RNN and the LSTM share (_recurrent.py), tested once for both
 
 N, T, D, H = 2, 7, 3, 5
-_GOOD = random_problem(np.random.default_rng(0), (N, T, D, H))
-_, _CACHE = rnn.rnn_forward(**_GOOD)
+GATES = {"rnn": 1, "lstm": 4}
+MODULES = {"rnn": rnn, "lstm": lstm}
 
 
-def forward(**kw):
-    return rnn.rnn_forward(**{**_GOOD, **kw})
+def public(cell: str, what: str):
+    """The cell's public function: public("lstm", "step_forward") is lstm.lstm_step_forward."""
+    return getattr(MODULES[cell], f"{cell}_{what}")
 
 
-def step(**kw):
-    args = {"x_t": _GOOD["x"][:, 0], "h_prev": _GOOD["h0"], "kernel": _GOOD["kernel"],
-            "recurrent_kernel": _GOOD["recurrent_kernel"], "bias": _GOOD["bias"]}
-    return rnn.rnn_step_forward(**{**args, **kw})
+@functools.cache
+def _good(cell: str) -> dict:
+    rng = np.random.default_rng(0)
+    w = GATES[cell] * H
+    p = {"x": rng.standard_normal((N, T, D)), "h0": rng.uniform(-0.9, 0.9, (N, H)),
+         **({"c0": rng.uniform(-2.0, 2.0, (N, H))} if cell == "lstm" else {}),
+         "kernel": rng.standard_normal((D, w)) / np.sqrt(D), "recurrent_kernel": rng.standard_normal((H, w)) / np.sqrt(H),
+         "bias": 0.5 * rng.standard_normal(w)}
+    return p
+
+
+def forward(cell: str, **kw):
+    """The sequence forward on good arguments (N, T, D, H = 2, 7, 3, 5), ``kw`` replacing some."""
+    return public(cell, "forward")(**{**_good(cell), **kw})
+
+
+def step(cell: str, **kw):
+    p = _good(cell)
+    args = {"x_t": p["x"][:, 0], "h_prev": p["h0"], **({"c_prev": p["c0"]} if cell == "lstm" else {}),
+            "kernel": p["kernel"], "recurrent_kernel": p["recurrent_kernel"], "bias": p["bias"]}
+    return public(cell, "step_forward")(**{**args, **kw})
+
+
+def backward(cell: str, dh_seq, cache=None):
+    return public(cell, "backward")(dh_seq, forward(cell)[-1] if cache is None else cache)
+
+
+def step_backward(cell: str, cache=None, **upstream):
+    grads = {"dh": ones(N, H), **({"dc": ones(N, H)} if cell == "lstm" else {}), **upstream}
+    return public(cell, "step_backward")(cache=step(cell)[-1] if cache is None else cache, **grads)
+
+
+def other(cell: str) -> str:
+    return "lstm" if cell == "rnn" else "rnn"
 
 
 def ones(*shape):
     return np.full(shape, 0.3)
 
 
-BAD_INPUT = [
+# (id, call(cell), exception, pattern): {L} is the weights' width as a symbol (H or 4H), {W} its value,
+# {Wp1}, {Wp2}, {Wm1} that value +1, +2, -1, {W6} the width for H = 6 and {DW} the number D * {W}.
+SHARED_BAD_INPUT = [
     # x
-    pytest.param(lambda: forward(x=ones(N, D)), ValueError, r"x must be 3-D \(N, T, D\).*got shape \(2, 3\)", id="x-2d"),
-    pytest.param(lambda: forward(x=ones(N, T, D, 1)), ValueError, r"x must be 3-D .*got shape \(2, 7, 3, 1\)", id="x-4d"),
-    pytest.param(lambda: forward(x=ones(N, 0, D)), ValueError, r"x has no time steps \(shape \(2, 0, 3\)\)", id="x-T0"),
-    pytest.param(lambda: forward(x=ones(N, T, D + 1)), ValueError,
-                 r"kernel must have shape \(D, H\) = \(4, 5\) for D = 4, H = 5; got \(3, 5\)", id="x-features"),
+    ("x-2d", lambda c: forward(c, x=ones(N, D)), ValueError, r"x must be 3-D \(N, T, D\).*got shape \(2, 3\)"),
+    ("x-4d", lambda c: forward(c, x=ones(N, T, D, 1)), ValueError, r"x must be 3-D .*got shape \(2, 7, 3, 1\)"),
+    ("x-T0", lambda c: forward(c, x=ones(N, 0, D)), ValueError, r"x has no time steps \(shape \(2, 0, 3\)\)"),
+    ("x-features", lambda c: forward(c, x=ones(N, T, D + 1)), ValueError,
+     r"kernel must have shape \(D, {L}\) = \(4, {W}\) for D = 4, H = 5; got \(3, {W}\)"),
     # h0
-    pytest.param(lambda: forward(h0=ones(N + 1, H)), ValueError, r"h0 must have shape \(N, H\) = \(2, 5\), got \(3, 5\)", id="h0-wrong-N"),
-    pytest.param(lambda: forward(h0=ones(N, H + 1)), ValueError, r"h0 must have shape \(N, H\) = \(2, 5\), got \(2, 6\)", id="h0-wrong-H"),
-    pytest.param(lambda: forward(h0=ones(H)), ValueError, r"h0 must have shape \(N, H\) = \(2, 5\), got \(5,\)", id="h0-1d"),
+    ("h0-wrong-N", lambda c: forward(c, h0=ones(N + 1, H)), ValueError, r"h0 must have shape \(N, H\) = \(2, 5\), got \(3, 5\)"),
+    ("h0-wrong-H", lambda c: forward(c, h0=ones(N, H + 1)), ValueError, r"h0 must have shape \(N, H\) = \(2, 5\), got \(2, 6\)"),
+    ("h0-1d", lambda c: forward(c, h0=ones(H)), ValueError, r"h0 must have shape \(N, H\) = \(2, 5\), got \(5,\)"),
     # weights
-    pytest.param(lambda: forward(kernel=ones(D + 1, H)), ValueError,
-                 r"kernel must have shape \(D, H\) = \(3, 5\) for D = 3, H = 5; got \(4, 5\)", id="kernel-rows"),
-    pytest.param(lambda: forward(kernel=ones(D, H + 2)), ValueError,
-                 r"kernel must have shape \(D, H\) = \(3, 5\) for D = 3, H = 5; got \(3, 7\)", id="kernel-width"),
-    pytest.param(lambda: forward(kernel=ones(D * H)), ValueError, r"kernel must have shape \(D, H\) = \(3, 5\).*got \(15,\)", id="kernel-1d"),
-    pytest.param(lambda: forward(recurrent_kernel=ones(H, H + 1)), ValueError,
-                 r"recurrent_kernel must have shape \(H, H\); got \(5, 6\), which would need a width of 5 for H = 5",
-                 id="recurrent_kernel-not-square"),
-    pytest.param(lambda: forward(recurrent_kernel=ones(H)), ValueError, r"recurrent_kernel must be 2-D .*got shape \(5,\)",
-                 id="recurrent_kernel-1d"),
-    pytest.param(lambda: forward(recurrent_kernel=ones(H + 1, H + 1)), ValueError,
-                 r"kernel must have shape \(D, H\) = \(3, 6\) for D = 3, H = 6; got \(3, 5\)", id="recurrent_kernel-other-H"),
-    pytest.param(lambda: forward(bias=ones(H - 1)), ValueError, r"bias must have shape \(H,\) = \(5,\), got \(4,\)", id="bias-short"),
-    pytest.param(lambda: forward(bias=ones(1, H)), ValueError, r"bias must have shape \(H,\) = \(5,\), got \(1, 5\)", id="bias-2d"),
+    ("kernel-rows", lambda c: forward(c, kernel=ones(D + 1, GATES[c] * H)), ValueError,
+     r"kernel must have shape \(D, {L}\) = \(3, {W}\) for D = 3, H = 5; got \(4, {W}\)"),
+    ("kernel-width", lambda c: forward(c, kernel=ones(D, GATES[c] * H + 2)), ValueError,
+     r"kernel must have shape \(D, {L}\) = \(3, {W}\) for D = 3, H = 5; got \(3, {Wp2}\)"),
+    ("kernel-1d", lambda c: forward(c, kernel=ones(D * GATES[c] * H)), ValueError,
+     r"kernel must have shape \(D, {L}\) = \(3, {W}\).*got \({DW},\)"),
+    ("recurrent_kernel-width", lambda c: forward(c, recurrent_kernel=ones(H, GATES[c] * H + 1)), ValueError,
+     r"recurrent_kernel must have shape \(H, {L}\); got \(5, {Wp1}\), which would need a width of {W} for H = 5"),
+    ("recurrent_kernel-1d", lambda c: forward(c, recurrent_kernel=ones(GATES[c] * H)), ValueError,
+     r"recurrent_kernel must be 2-D \(H, {L}\), got shape \({W},\)"),
+    ("recurrent_kernel-other-H", lambda c: forward(c, recurrent_kernel=ones(H + 1, GATES[c] * (H + 1))), ValueError,
+     r"kernel must have shape \(D, {L}\) = \(3, {W6}\) for D = 3, H = 6; got \(3, {W}\)"),
+    ("bias-short", lambda c: forward(c, bias=ones(GATES[c] * H - 1)), ValueError,
+     r"bias must have shape \({L},\) = \({W},\), got \({Wm1},\)"),
+    ("bias-2d", lambda c: forward(c, bias=ones(1, GATES[c] * H)), ValueError,
+     r"bias must have shape \({L},\) = \({W},\), got \(1, {W}\)"),
     # backward
-    pytest.param(lambda: rnn.rnn_backward(ones(N, T - 1, H), _CACHE), ValueError,
-                 r"dh_seq must have the shape of h_seq \(2, 7, 5\), got \(2, 6, 5\)", id="dh_seq-wrong-T"),
-    pytest.param(lambda: rnn.rnn_backward(ones(N, H), _CACHE), ValueError,
-                 r"dh_seq must have the shape of h_seq \(2, 7, 5\), got \(2, 5\)", id="dh_seq-2d"),
-    pytest.param(lambda: rnn.rnn_backward(ones(N, T, H, 1), _CACHE), ValueError,
-                 r"dh_seq must have the shape of h_seq \(2, 7, 5\), got \(2, 7, 5, 1\)", id="dh_seq-4d"),
+    ("dh_seq-wrong-T", lambda c: backward(c, ones(N, T - 1, H)), ValueError,
+     r"dh_seq must have the shape of h_seq \(2, 7, 5\), got \(2, 6, 5\)"),
+    ("dh_seq-2d", lambda c: backward(c, ones(N, H)), ValueError, r"dh_seq must have the shape of h_seq \(2, 7, 5\), got \(2, 5\)"),
+    ("dh_seq-4d", lambda c: backward(c, ones(N, T, H, 1)), ValueError,
+     r"dh_seq must have the shape of h_seq \(2, 7, 5\), got \(2, 7, 5, 1\)"),
+    ("dh_seq-strings", lambda c: backward(c, np.full((N, T, H), "a")), TypeError, r"dh_seq must be a real numeric"),
     # step
-    pytest.param(lambda: step(x_t=ones(N, 1, D)), ValueError, r"x_t must be 2-D \(N, D\), got shape \(2, 1, 3\)", id="step-x_t-3d"),
-    pytest.param(lambda: step(x_t=ones(D)), ValueError, r"x_t must be 2-D \(N, D\), got shape \(3,\)", id="step-x_t-1d"),
-    pytest.param(lambda: step(h_prev=ones(N + 1, H)), ValueError, r"h_prev must have shape \(N, H\) = \(2, 5\), got \(3, 5\)",
-                 id="step-h_prev-wrong-N"),
-    pytest.param(lambda: step(kernel=ones(D, H + 1)), ValueError, r"kernel must have shape \(D, H\) = \(3, 5\).*got \(3, 6\)",
-                 id="step-kernel-width"),
-    pytest.param(lambda: step(bias=ones(H + 1)), ValueError, r"bias must have shape \(H,\) = \(5,\), got \(6,\)", id="step-bias"),
+    ("step-x_t-3d", lambda c: step(c, x_t=ones(N, 1, D)), ValueError, r"x_t must be 2-D \(N, D\), got shape \(2, 1, 3\)"),
+    ("step-x_t-1d", lambda c: step(c, x_t=ones(D)), ValueError, r"x_t must be 2-D \(N, D\), got shape \(3,\)"),
+    ("step-x_t-complex", lambda c: step(c, x_t=np.ones((N, D), dtype=complex)), TypeError, r"x_t must be a real numeric"),
+    ("step-x_t-strings", lambda c: step(c, x_t=np.full((N, D), "a")), TypeError, r"x_t must be a real numeric"),
+    ("step-h_prev-wrong-N", lambda c: step(c, h_prev=ones(N + 1, H)), ValueError,
+     r"h_prev must have shape \(N, H\) = \(2, 5\), got \(3, 5\)"),
+    ("step-h_prev-wrong-H", lambda c: step(c, h_prev=ones(N, H + 1)), ValueError,
+     r"h_prev must have shape \(N, H\) = \(2, 5\), got \(2, 6\)"),
+    ("step-kernel-width", lambda c: step(c, kernel=ones(D, GATES[c] * H + 1)), ValueError,
+     r"kernel must have shape \(D, {L}\) = \(3, {W}\).*got \(3, {Wp1}\)"),
+    ("step-bias", lambda c: step(c, bias=ones(GATES[c] * H + 1)), ValueError,
+     r"bias must have shape \({L},\) = \({W},\), got \({Wp1},\)"),
+    ("step-dh-1d", lambda c: step_backward(c, dh=ones(H)), ValueError, r"dh must have the shape of h \(2, 5\), got \(5,\)"),
+    ("step-dh-broadcastable", lambda c: step_backward(c, dh=ones(1, H)), ValueError,
+     r"dh must have the shape of h \(2, 5\), got \(1, 5\)"),
     # types
-    pytest.param(lambda: forward(x=np.full((N, T, D), "a")), TypeError, r"x must be a real numeric array-like, got dtype <U1",
-                 id="x-strings"),
-    pytest.param(lambda: forward(x=_GOOD["x"] + 1j), TypeError, r"x must be a real numeric array-like, got dtype complex128",
-                 id="x-complex"),
-    pytest.param(lambda: forward(x=[[[0.1, 0.2, 0.3]], [[0.4]]]), TypeError, r"x must be a numeric array-like", id="x-ragged"),
-    pytest.param(lambda: forward(h0=np.full((N, H), None)), TypeError, r"h0 must be a real numeric array-like, got dtype object",
-                 id="h0-objects"),
-    pytest.param(lambda: forward(kernel=np.full((D, H), "w")), TypeError, r"kernel must be a real numeric array-like",
-                 id="kernel-strings"),
+    ("x-strings", lambda c: forward(c, x=np.full((N, T, D), "a")), TypeError, r"x must be a real numeric array-like, got dtype <U1"),
+    ("x-complex", lambda c: forward(c, x=_good(c)["x"] + 1j), TypeError,
+     r"x must be a real numeric array-like, got dtype complex128"),
+    ("x-ragged", lambda c: forward(c, x=[[[0.1, 0.2, 0.3]], [[0.4]]]), TypeError, r"x must be a numeric array-like"),
+    ("h0-objects", lambda c: forward(c, h0=np.full((N, H), None)), TypeError,
+     r"h0 must be a real numeric array-like, got dtype object"),
+    ("kernel-strings", lambda c: forward(c, kernel=np.full((D, GATES[c] * H), "w")), TypeError,
+     r"kernel must be a real numeric array-like"),
+    ("bias-strings", lambda c: forward(c, bias=np.full(GATES[c] * H, "b")), TypeError, r"bias must be a real numeric array-like"),
+    # caches: each backward pass takes only what its own forward pass returned
+    ("backward-plain-tuple", lambda c: backward(c, ones(N, T, H), cache=tuple(forward(c)[-1])), TypeError,
+     r"cache must be the RecurrentCache that {cell}_forward returns, got tuple"),
+    ("backward-other-cell", lambda c: backward(c, ones(N, T, H), cache=forward(other(c))[-1]), TypeError,
+     r"cache must be the RecurrentCache that {cell}_forward returns, got an? (LSTM|simple RNN)'s cache"),
+    ("step_backward-sequence-cache", lambda c: step_backward(c, cache=forward(c)[-1]), ValueError,
+     r"cache must be one step's, from {cell}_step_forward; got a sequence's of T = 7"),
+    ("step_backward-other-cell", lambda c: step_backward(c, cache=step(other(c))[-1]), TypeError,
+     r"cache must be the RecurrentCache that {cell}_step_forward returns"),
 ]
 
 
-@pytest.mark.parametrize("call, exc, pattern", BAD_INPUT)
-def test_bad_input_raises_naming_the_value(call, exc, pattern):
+@pytest.mark.parametrize("cell", GATES)
+@pytest.mark.parametrize("call, exc, pattern", [pytest.param(*case[1:], id=case[0]) for case in SHARED_BAD_INPUT])
+def test_bad_input_raises_naming_the_value(cell, call, exc, pattern):
+    w = GATES[cell] * H
+    label = "H" if GATES[cell] == 1 else f"{GATES[cell]}H"
+    pattern = pattern.format(L=label, W=w, Wp1=w + 1, Wp2=w + 2, Wm1=w - 1, W6=GATES[cell] * 6, DW=D * w, cell=cell)
     with pytest.raises(exc, match=pattern):
-        call()
+        call(cell)
 
 
-def test_non_numeric_x_t_in_the_step_is_a_type_error():
-    # Only a TypeError is promised here: the step does not validate x_t's dtype itself.
-    with pytest.raises(TypeError):
-        step(x_t=np.full((N, D), "a"))
+@pytest.mark.parametrize("cell", GATES)
+def test_integer_and_list_inputs_are_accepted_as_float64(rng, cell):
+    p = {**_good(cell), "x": rng.integers(-3, 4, size=(N, T, D))}
+    as_lists = {name: value.tolist() for name, value in p.items()}
+    got = public(cell, "forward")(**as_lists)[:-1]
+    want = public(cell, "forward")(**{**p, "x": p["x"].astype(np.float64)})[:-1]
+    for k, (a, b) in enumerate(zip(got, want)):
+        assert a.dtype == np.float64, f"output {k} is {a.dtype}"
+        assert_close(f"output {k} from lists and integers", a, b, rtol=0, atol=0)
 
 
-def test_integer_and_list_inputs_are_accepted_as_float64(rng):
-    p = random_problem(rng, (2, 3, 2, 4))
-    x_int = rng.integers(-3, 4, size=(2, 3, 2))
-    got, _ = rnn.rnn_forward(x_int.tolist(), p["h0"].tolist(), p["kernel"], p["recurrent_kernel"], p["bias"])
-    want, _ = rnn.rnn_forward(**{**p, "x": x_int.astype(np.float64)})
-    assert got.dtype == np.float64
-    assert_close("h_seq from lists and integers", got, want, rtol=0, atol=0)
-
-
-def test_step_backward_refuses_a_broadcastable_dh(rng):
-    x_t, h_prev = rng.normal(size=(3, 2)), rng.normal(size=(3, 4))
-    weights = rng.normal(size=(2, 4)), rng.normal(size=(4, 4)), rng.normal(size=4)
-    _, cache = rnn.rnn_step_forward(x_t, h_prev, *weights)
-    for bad in (rng.normal(size=4), rng.normal(size=(1, 4))):
-        with pytest.raises(ValueError, match=r"dh must have the shape of h \(3, 4\)"):
-            rnn.rnn_step_backward(bad, cache)
-
-
-def test_step_input_must_be_real(rng):
-    weights = rng.normal(size=(2, 4)), rng.normal(size=(4, 4)), rng.normal(size=4)
-    with pytest.raises(TypeError, match="x_t must be a real numeric"):
-        rnn.rnn_step_forward(np.ones((3, 2), dtype=complex), rng.normal(size=(3, 4)), *weights)
-
-
-def test_one_dimensional_recurrent_kernel_message_says_h_by_h(rng):
-    with pytest.raises(ValueError, match=r"recurrent_kernel must be 2-D \(H, H\)"):
-        rnn.rnn_forward(rng.normal(size=(2, 3, 2)), rng.normal(size=(2, 4)), rng.normal(size=(2, 4)), rng.normal(size=4), rng.normal(size=4))
+@pytest.mark.parametrize("cell", GATES)
+def test_every_cache_is_one_named_tuple_holding_the_checked_states(cell):
+    # States given as lists of integers are stored as the float64 arrays the cell used, not as the lists.
+    states = {"h0": [[1, -1, 0, 1, 0]] * N, **({"c0": [[0, 2, -2, 1, 1]] * N} if cell == "lstm" else {})}
+    cache = forward(cell, **states)[-1]
+    step_states = {"h_prev": states["h0"], **({"c_prev": states["c0"]} if cell == "lstm" else {})}
+    step_cache = step(cell, **step_states)[-1]
+    for c, steps in [(cache, T), (step_cache, 1)]:
+        assert isinstance(c, RecurrentCache), type(c)
+        assert c.x.shape == (N, steps, D) and c.h_seq.shape == (N, steps, H), (c.x.shape, c.h_seq.shape)
+        for name in states:
+            value = getattr(c, name)
+            assert isinstance(value, np.ndarray) and value.dtype == np.float64, (name, type(value))
+            assert_close(f"{name} in the cache", value, np.array(states[name], dtype=float), rtol=0, atol=0)
+        assert (c.gates is None) == (cell == "rnn") and (c.c_seq is None) == (cell == "rnn")
+        for field in c._fields:
+            assert c[field] is getattr(c, field), field       # also read by name, as a dict's
+    if cell == "lstm":
+        assert cache.gates.shape == (N, T, 4 * H) and cache.c_seq.shape == (N, T, H)
