@@ -430,3 +430,15 @@ def test_every_cache_is_one_named_tuple_holding_the_checked_states(cell):
             assert c[field] is getattr(c, field), field       # also read by name, as a dict's
     if cell == "lstm":
         assert cache.gates.shape == (N, T, 4 * H) and cache.c_seq.shape == (N, T, H)
+
+
+@pytest.mark.parametrize("cell", GATES)
+@pytest.mark.parametrize("steps", [1, T])
+def test_a_float64_state_makes_every_result_float64(cell, steps):
+    p = {name: value.astype(np.float32) for name, value in _good(cell).items()}
+    p["h0"], p["x"] = p["h0"].astype(np.float64), p["x"][:, :steps]
+    *outputs, cache = public(cell, "forward")(**p)
+    dh_seq = ones(N, steps, H).astype(np.float32)       # float32, like every argument but h0
+    *gradients, grads = public(cell, "backward")(dh_seq, cache)
+    results = [*outputs, *gradients, *grads.values(), *public(cell, "state_gradients")(dh_seq, cache)]
+    assert [r.dtype for r in results] == [np.float64] * len(results)

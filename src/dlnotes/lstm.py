@@ -121,8 +121,8 @@ def _through_time(dh_seq, cache: RecurrentCache, dc_last):
     dh_seq = check_upstream(dh_seq, cache.h_seq, "dh_seq", "h_seq")
     steps = dh_seq.shape[1]
     dx, dh_total, dc_total, grads = [None] * steps, [None] * steps, [None] * steps, None
-    dh_next = 0                                           # nothing flows back into the last step
-    dc_next = 0 if dc_last is None else check_upstream(dc_last, cache.c0, "dc_last")
+    dh_next = np.zeros_like(cache.h0, dtype=cache.h_seq.dtype)   # nothing flows back into the last step
+    dc_next = dh_next if dc_last is None else check_upstream(dc_last, cache.c0, "dc_last")
     for t in reversed(range(steps)):
         dh_total[t] = dh_seq[:, t] + dh_next              # from above, and back from step t+1
         dx[t], dh_next, dc_next, step_grads, dc_total[t] = _step_backward(dh_total[t], dc_next, cache, t)

@@ -88,7 +88,7 @@ def _through_time(dh_seq, cache: RecurrentCache):
     dh_seq = check_upstream(dh_seq, cache.h_seq, "dh_seq", "h_seq")
     steps = dh_seq.shape[1]
     dx, dh_total, grads = [None] * steps, [None] * steps, None
-    dh_next = 0                                           # nothing flows back into the last step
+    dh_next = np.zeros_like(cache.h0, dtype=cache.h_seq.dtype)   # nothing flows back into the last step
     for t in reversed(range(steps)):
         dh_total[t] = dh_seq[:, t] + dh_next              # from above, and back from step t+1
         dx[t], dh_next, step_grads = _step_backward(dh_total[t], cache, t)
