@@ -11,7 +11,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONHASHSEED := 0
 
-.PHONY: help install book test execute colab bench freeze clean
+.PHONY: help install book test execute colab bench freeze clean fuzz
 
 help:
 	@echo "make book     build the web book into _build/html"
@@ -19,6 +19,7 @@ help:
 	@echo "make execute  re-run every notebook in place, top to bottom, in a clean kernel"
 	@echo "make colab    rewrite each notebook's Colab cell from repository.url in _config.yml"
 	@echo "make bench    speed and memory against TensorFlow, written to benchmarks/RESULTS.md"
+	@echo "make fuzz     the property-based tests with 10x the examples of make test, from random seeds"
 	@echo "make clean    remove _build and caches (keeps .venv; rm -rf .venv to reinstall)"
 
 $(BIN)/python:
@@ -70,3 +71,7 @@ freeze: $(STAMP)
 clean:
 	rm -rf _build .pytest_cache
 	find . -name __pycache__ -not -path "./$(VENV)/*" -prune -exec rm -rf {} +
+
+# The hypothesis suite with its larger budget (profile "fuzz"); a failure prints the seed that reproduces it.
+fuzz: $(STAMP)
+	DLNOTES_FUZZ=1 $(BIN)/python -m pytest tests/test_properties.py -p no:cacheprovider

@@ -135,7 +135,7 @@ def test_rel_error_of_two_zero_arrays_is_zero():
 
 
 def test_rel_error_rejects_different_shapes():
-    with pytest.raises(ValueError, match=r"same shape, got \(3,\) and \(3, 1\)"):
+    with pytest.raises(ValueError, match=r"a and b must have the same shape, got a \(3,\) and b \(3, 1\)"):
         gradients.rel_error(np.ones(3), np.ones((3, 1)))
 
 
@@ -204,7 +204,7 @@ def test_layer_gradient_norms_order_layers_by_number_not_by_key():
 )
 def test_layer_gradient_norms_reject_layers_out_of_order(keys):
     grads = {k: np.ones((2, 2)) for k in keys}
-    with pytest.raises(ValueError, match=r"dW1, dW2, \.\.\. in layer order without gaps, got \[.*'dW3'\]"):
+    with pytest.raises(ValueError, match=r"grads must hold dW1, dW2, \.\.\. in layer order without gaps, got \[.*'dW3'\]"):
         layer_gradient_norms(grads)
 
 

@@ -18,6 +18,15 @@ def test_say_displays_markdown_and_returns_nothing(monkeypatch):
     assert obj._repr_markdown_() == "The RNN is back at **chance** ($p = 0.5$)."
 
 
+@pytest.mark.parametrize("text", ["/", "README.md", "http://example.com is where it lives"])
+def test_say_shows_text_that_names_a_file_or_a_url_as_text(monkeypatch, text):
+    """Found by tests/test_properties.py: IPython's Markdown(text) read the file (or fetched the URL) text names."""
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
+    say(text)
+    assert shown[0]._repr_markdown_() == text
+
+
 def test_say_refuses_anything_but_text():
     with pytest.raises(TypeError, match="markdown must be a str, got float"):
         say(0.5)

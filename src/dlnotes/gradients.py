@@ -79,7 +79,7 @@ def rel_error(a, b) -> float:
     """
     a, b = as_float_array(a, "a").astype(np.float64), as_float_array(b, "b").astype(np.float64)
     if a.shape != b.shape:
-        raise ValueError(f"rel_error needs arrays of the same shape, got {a.shape} and {b.shape}")
+        raise ValueError(f"a and b must have the same shape, got a {a.shape} and b {b.shape}")
     if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
         return float("nan")                                   # a gradient check must never pass on NaN or inf
     a, b = a / 2, b / 2                                       # exact; keeps a - b and |a| + |b| below 1e308
@@ -91,7 +91,7 @@ def _layer_numbers(keys, prefix: str) -> list[int]:
     numbers = sorted(int(k[len(prefix):]) for k in keys
                      if isinstance(k, str) and k.startswith(prefix) and k[len(prefix):].isdigit())
     if numbers != list(range(1, len(numbers) + 1)):
-        raise ValueError(f"expected {prefix}1, {prefix}2, ... in layer order without gaps, got {sorted(keys)}")
+        raise ValueError(f"grads must hold {prefix}1, {prefix}2, ... in layer order without gaps, got {sorted(map(str, keys))}")
     return numbers
 
 

@@ -8,6 +8,8 @@ import numbers
 
 import numpy as np
 
+from ._validate import as_float_array
+
 __all__ = ["plot_activation", "plot_unrolled_rnn"]
 
 
@@ -37,10 +39,7 @@ def plot_activation(
         raise TypeError(f"name must be a str, got {name!r}")
     _title(title)
     if z is not None:
-        try:
-            z = np.asarray(z, dtype=float)
-        except (TypeError, ValueError):
-            raise TypeError(f"z must be a 1-D array of numbers, got {z!r}") from None
+        z = as_float_array(z, "z").astype(np.float64)      # TypeError for strings, complex numbers, ragged lists
         if z.ndim != 1 or z.size == 0 or not np.all(np.isfinite(z)):
             raise ValueError(f"z must be a non-empty 1-D array of finite numbers, got shape {z.shape}")
     if shade is not None and not (len(np.shape(shade)) == 1 and np.shape(shade) == (2,)

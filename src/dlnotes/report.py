@@ -49,7 +49,9 @@ def say(markdown: str) -> None:
         raise TypeError(f"markdown must be a str, got {type(markdown).__name__}")
     from IPython.display import Markdown, display
 
-    display(Markdown(markdown))
+    shown = Markdown("")   # Markdown(markdown) would read a file, or fetch a URL, when the text names one
+    shown.data = markdown
+    display(shown)
 
 
 def power_of_ten(bound: float) -> str:
