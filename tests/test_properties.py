@@ -100,10 +100,12 @@ def public_names() -> dict[str, object]:
     found = {}
     for info in pkgutil.walk_packages(dlnotes.__path__, "dlnotes."):
         short = info.name.removeprefix("dlnotes.")
-        if any(part.startswith("_") for part in short.split(".")) or short.startswith("exercises"):
+        if any(part.startswith("_") for part in short.split(".")):
             continue
         module = importlib.import_module(info.name)
         names = getattr(module, "__all__", None)
+        if names is None and short.startswith("exercises"):
+            continue                                      # the checkers, reached through exercises.check
         if names is None:
             names = [n for n, v in vars(module).items() if not n.startswith("_") and inspect.isfunction(v)
                      and v.__module__ == module.__name__]
@@ -1028,10 +1030,11 @@ def test_lstm_against_loops_and_finite_differences(args, seed, step, with_dc):
     inputs = [xs, args["h0"], args["c0"], *weights]
     low = precision(*inputs)
     scale = 64 * float(np.finfo(low).eps)
+    c0 = np.abs(args["c0"].astype(np.float64))
+    c0 = c0[np.isfinite(c0)].max(initial=0)               # the cell state's scale: rounding errors grow with it
     assert_agrees("lstm h", h, want_h[:, 0] if step else want_h, dtype=expected_dtype(*inputs), rtol=scale,
-                  atol=scale * (1 + np.abs(args["c0"].astype(np.float64)).max(initial=0)))
-    assert_agrees("lstm c", c, want_c, dtype=expected_dtype(*inputs), rtol=scale,
-                  atol=scale * (1 + np.abs(args["c0"].astype(np.float64)).max(initial=0) + xs.shape[1]))
+                  atol=scale * (1 + c0))
+    assert_agrees("lstm c", c, want_c, dtype=expected_dtype(*inputs), rtol=scale, atol=scale * (1 + c0 + xs.shape[1]))
     rng = np.random.default_rng(seed)
     p = {k: rng.normal(size=np.shape(v)) for k, v in args.items()}
     p["x"] = p["x"][:, :1] if step else p["x"]
@@ -1407,6 +1410,8 @@ def test_logistic_pure_functions(data_, multiclass, lr, epochs):
     else:
         want = float(np.mean([_bce_logits(float(t), float(z)) for t, z in zip(y, Z)]))
     assert cost == pytest.approx(want, rel=1e-10, abs=1e-12)
+    if np.max(np.abs(Xf)) > 1e3:
+        return                                            # eps = 1e-6 is lost in rounding next to such logits
     Wc, bc = np.array(W, dtype=float), np.array(b, dtype=float)
     want_dW, want_db = fd(lambda: fn(Wc, bc if multiclass else float(bc), Xf, y)[0], Wc, bc)
     assert_agrees("dW", dW, want_dW, rtol=1e-6, atol=1e-8)
