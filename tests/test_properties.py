@@ -181,7 +181,8 @@ KNOWN: dict[str, str] = {
     "explore-dpi-unchecked": "explore.Explorer(plot, alpha=[0.0, 1.0], dpi='72') is accepted (int('72')); "
                              "dpi=1.5 -> matplotlib's RuntimeError 'FT_Set_Char_Size ... invalid ppem value'",
     "losses-float16-clip": "losses.binary_cross_entropy([0.0], np.array([1.0], np.float16)) is inf, and its _grad "
-                           "[inf]: 1 - 1e-7 rounds to 1 in float16, so the clip to [1e-7, 1 - 1e-7] does not clip",
+                           "[inf]; with y_true [1.0] the cost is NaN (0 * log 0): 1 - 1e-7 rounds to 1 in float16, so the clip to "
+                           "[1e-7, 1 - 1e-7] does not clip",
     "optim-sgd-partial-step": "SGD(0.1).step({'W1': W, 'b1': b}, {'dW1': dW}) raises ValueError for the missing db1 "
                               "after W1 was already updated: a failed step leaves params half-updated",
 }
@@ -484,6 +485,8 @@ def test_binary_losses(pair, which, scale, hostile):
     n = yf.size
     lo, hi = _clip_bounds(low)
     rtol, atol = tolerance(low)[0] * 8, 32 * float(np.finfo(low).eps)
+    if which.startswith("bce") and finite_mask(y, second) and hi == 1.0 and np.any(sf >= hi):
+        return known("losses-float16-clip")
     if which == "bce":
         want = sum(_bce(a, b, lo, hi) for a, b in zip(yf, sf)) / n
     elif which == "bce_grad":
@@ -1571,6 +1574,8 @@ def test_graph_against_finite_differences(inputs, program):
         assert "overflows" in str(exc)
         return
     assert all(math.isfinite(n.grad) for n in order)
+    if any(abs(local) > 1e6 for n in order for _, local in n.parents):
+        return                                            # huge local derivatives can cancel in rounding: x/x + x at 1e-200
     for x in nodes:                                       # centred differences, x alone perturbed
         if abs(x.value) > 1e6 or x not in [n for n in order]:
             continue
@@ -1963,8 +1968,8 @@ REPRODUCERS = {
                                          for f in (models.summary_table, models.count_params)],
     "explore-dpi-unchecked": lambda: [_raises((TypeError, ValueError), "dpi", explore.Explorer, _plot,
                                               alpha=[0.0, 1.0], dpi=dpi, live=False) for dpi in ("72", 1.5)],
-    "losses-float16-clip": lambda: [np.isfinite(losses.binary_cross_entropy([0.0], np.array([1.0], np.float16)))
-                                    or pytest.fail("inf")],
+    "losses-float16-clip": lambda: [np.isfinite(losses.binary_cross_entropy([y], np.array([1.0], np.float16)))
+                                    or pytest.fail(f"not finite for y_true {y}") for y in (0.0, 1.0)],
 }
 
 
