@@ -74,4 +74,4 @@ clean:
 
 # The hypothesis suite with its larger budget (profile "fuzz"); a failure prints the seed that reproduces it.
 fuzz: $(STAMP)
-	DLNOTES_FUZZ=1 $(BIN)/python -m pytest tests/test_properties.py -p no:cacheprovider
+	DLNOTES_FUZZ=1 $(BIN)/python -m pytest tests/properties -p no:cacheprovider
