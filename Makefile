@@ -43,15 +43,18 @@ NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.
 # (tools/kernels.py says which), so that no stored output depends on this CPU.
 SECOND_KERNELS = $(shell $(PYTHON) tools/kernels.py env)
 
+# The second run also repeats the TensorFlow parity tests (marker "tensorflow"),
+# so they pass against TensorFlow's kernels with oneDNN on and with it off.
 # The two runs go side by side (much of a notebook's time is one busy core);
 # the second run's report is printed after the first's.
 test: $(STAMP)
 	@log=$$(mktemp); \
-	echo "nbval under the second kernel set, alongside: $(SECOND_KERNELS)"; \
-	env $(SECOND_KERNELS) $(BIN)/python -m pytest notebooks $(NBVAL) > $$log 2>&1 & second=$$!; \
+	echo "nbval and the TensorFlow parity tests under the second kernel set, alongside: $(SECOND_KERNELS)"; \
+	{ env $(SECOND_KERNELS) $(BIN)/python -m pytest notebooks $(NBVAL) && \
+	  env $(SECOND_KERNELS) $(BIN)/python -m pytest tests -m tensorflow -q; } > $$log 2>&1 & second=$$!; \
 	$(BIN)/python -m pytest tests notebooks $(NBVAL); first=$$?; \
 	wait $$second; again=$$?; \
-	echo "== nbval under the second kernel set: $(SECOND_KERNELS) =="; cat $$log; rm -f $$log; \
+	echo "== nbval and the TensorFlow parity tests under the second kernel set: $(SECOND_KERNELS) =="; cat $$log; rm -f $$log; \
 	test $$first -eq 0 && test $$again -eq 0
 
 execute: $(STAMP) colab
