@@ -33,6 +33,7 @@ IM2COL_BYTES of rows at once. Every row is the same dot product either way.
 from __future__ import annotations
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from ._geometry import check_images, check_padding, geometry, pair, padded, shifted, unpad
 from ._validate import as_float_array, positive_int
@@ -60,15 +61,19 @@ def im2col(xp, window, strides=1) -> np.ndarray:
     xp = check_images(xp, "xp")
     window, strides = pair(window, "window"), pair(strides, "strides")
     out_hw, _ = geometry(xp.shape[1:3], window, strides, "valid", name="window")
-    return _im2col(xp, window, strides, out_hw)
+    rows = _im2col(xp, window, strides, out_hw)
+    return rows.copy() if np.shares_memory(rows, xp) else rows   # a 1x1 window can be a view of xp itself
 
 
 def _im2col(xp: np.ndarray, window, strides, out_hw) -> np.ndarray:
-    """im2col's rows: for each of the KH * KW offsets, the cell at that offset of every window, side by side."""
-    cells = [shifted(xp, i, j, out_hw, strides) for i in range(window[0]) for j in range(window[1])]
-    rows = np.stack(cells, axis=3)                           # (N, H_out, W_out, KH * KW, C), a new array
-    n, ho, wo, offsets, c = rows.shape
-    return rows.reshape(n * ho * wo, offsets * c)
+    """im2col's rows: every window of xp, each laid out in the kernel's (KH, KW, C) order, as one row."""
+    (kh, kw), (sh, sw), (ho, wo) = window, strides, out_hw
+    if ho == 0 or wo == 0:                                   # no window fits (an empty input under "same")
+        return np.empty((0, kh * kw * xp.shape[3]), xp.dtype)
+    views = sliding_window_view(xp, window, axis=(1, 2))     # (N, H - KH + 1, W - KW + 1, C, KH, KW), no copy
+    views = views[:, : sh * (ho - 1) + 1: sh, : sw * (wo - 1) + 1: sw]      # the windows the strides visit
+    rows = views.transpose(0, 1, 2, 4, 5, 3)                 # (N, H_out, W_out, KH, KW, C), still no copy
+    return rows.reshape(xp.shape[0] * ho * wo, kh * kw * xp.shape[3])   # one copy: (N * H_out * W_out, KH * KW * C)
 
 
 def _im2col_blocks(x: np.ndarray, window, strides, pads, out_hw):
