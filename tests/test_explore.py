@@ -114,6 +114,9 @@ def test_numpy_grids_are_accepted():
         ({"alpha": [0.1], "initial": {"beta": 0.1}}, ValueError, "unknown parameter"),
         ({"alpha": list(np.arange(10) / 10), "kind": ["a", "b", "c", "d", "e", "f", "g"]},
          ValueError, "10 x 7 = 70 combinations, more than max_frames=64"),
+        ({"alpha": [0.0, 1.0], "dpi": "72"}, TypeError, "dpi must be a positive integer, got '72'"),
+        ({"alpha": [0.0, 1.0], "dpi": 1.5}, TypeError, r"dpi must be a positive integer, got 1\.5"),
+        ({"alpha": [0.0, 1.0], "dpi": 0}, ValueError, "dpi must be a positive integer, got 0"),
     ],
 )
 def test_bad_grids_raise_clear_errors(kwargs, error, match):

@@ -598,3 +598,17 @@ def test_infinite_logits_next_to_finite_ones_leave_the_finite_terms_alone(dtype)
     finite = L.binary_cross_entropy_from_logits(y[2:], z[2:])
     assert_close("two agreeing infinite logits add 0 to the sum", got, finite * 3 / 5, rtol=1e-6, atol=0)
     assert np.isnan(L.binary_cross_entropy_from_logits([0.0, 1.0], [np.nan, 1.0])), "a NaN logit still gives NaN"
+
+
+@pytest.mark.parametrize("y", [0.0, 1.0, 0.5])
+def test_binary_cross_entropy_of_float16_probabilities_is_finite(y):
+    """In float16, 1 - 1e-7 rounds to 1: the probability cost and its gradient compute in float32 instead."""
+    p = np.array([1.0, 0.0, 0.25], np.float16)
+    yy = np.full(3, y)
+    got = L.binary_cross_entropy(yy, p)
+    want = L.binary_cross_entropy(yy, p.astype(np.float32))
+    assert np.isfinite(got) and got == want
+    grad = L.binary_cross_entropy_grad(yy, p)
+    assert grad.dtype == np.float32 and np.all(np.isfinite(grad))
+    assert_close("bce grad float16", grad, L.binary_cross_entropy_grad(yy, p.astype(np.float32)), rtol=0, atol=0)
+    assert L.binary_cross_entropy([0.0], np.array([1.0], np.float16)) == pytest.approx(-np.log1p(-np.float32(1 - L.EPSILON)))

@@ -516,6 +516,14 @@ BAD_INPUT = [
     pytest.param(lambda: fit(params=BAD_BIAS), ValueError, r"layer 1: W1 \(4, 5\) and b1 \(4,\) do not fit", id="fit-params-bias"),
     pytest.param(lambda: forward(params=MISSING_B2), ValueError, r"missing layer 2", id="forward-params-missing-b2"),
     pytest.param(lambda: forward(params={}), ValueError, r"params holds no layers", id="forward-params-empty"),
+    pytest.param(lambda: mlp.n_layers([_params()]), TypeError, r"params must be a dict .*got list", id="n_layers-list"),
+    pytest.param(lambda: mlp.n_layers(None), TypeError, r"params must be a dict .*got NoneType", id="n_layers-none"),
+    pytest.param(lambda: mlp.n_layers({1: 2}), TypeError, r"params keys must be names such as 'W1'.*got 1", id="n_layers-int-key"),
+    pytest.param(lambda: forward(params={1: 2}), TypeError, r"params keys must be names", id="forward-params-int-key"),
+    pytest.param(lambda: forward(activation=None), TypeError, r"activation must be a name such as 'relu', got None", id="forward-activation-none"),
+    pytest.param(lambda: forward(output=np.array(["a", "b"])), ValueError, r"unknown output=array", id="forward-output-array"),
+    pytest.param(lambda: mlp.cost_from_cache(forward()[1], [[1.0], [2.0, 3.0]]), TypeError,
+                 r"y must be an array-like of labels", id="cost-ragged-labels"),
 ]
 
 

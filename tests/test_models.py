@@ -256,6 +256,9 @@ BAD_INPUT = [
     pytest.param(lambda: models.inception_naive_block(filters=64), TypeError, r"filters must be a tuple of three positive integers.*got 64", id="filters-int"),
     pytest.param(lambda: models.inception_naive_block(filters=(64, 0, 32)), ValueError, r"filters must be a positive integer, got 0", id="filters-zero"),
     pytest.param(lambda: models.inception_naive_block(filters=(64, 1.5, 32)), TypeError, r"filters must be a positive integer, got 1\.5", id="filters-float"),
+    pytest.param(lambda: models.summary_table(None), TypeError, r"model must be a Keras model .*got NoneType", id="summary-none"),
+    pytest.param(lambda: models.count_params(None), TypeError, r"model must be a Keras model .*got NoneType", id="count-none"),
+    pytest.param(lambda: models.count_params("lenet5"), TypeError, r"model must be a Keras model .*got str", id="count-str"),
 ]
 
 

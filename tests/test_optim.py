@@ -370,3 +370,54 @@ def test_fit_calls_the_clipping_knob_global_clipnorm_like_sgd_and_keras():
         _fit_small(clip_norm=1.0)
     params, _ = _fit_small(global_clipnorm=1.0)
     assert set(params) == {"W1", "b1", "W2", "b2"}
+
+
+# ------------------------------------------------- checked before anything is computed or changed
+@pytest.mark.parametrize(
+    "call, exc, pattern",
+    [
+        pytest.param(lambda: optim.global_norm(None), TypeError, r"grads must be a dict of arrays .*got NoneType", id="norm-None"),
+        pytest.param(lambda: optim.global_norm({"dW1": "x"}), TypeError, r"grads\['dW1'\] must be a real numeric", id="norm-str"),
+        pytest.param(lambda: optim.clip_by_global_norm([np.ones(2)], 1.0), TypeError, r"grads must be a dict", id="clip-list"),
+        pytest.param(lambda: SGD(0.1, global_clipnorm=1).step({"W1": np.ones(2)}, {"dW1": "x"}), TypeError,
+                     r"grads\['dW1'\]", id="sgd-str"),
+        pytest.param(lambda: l2_penalty({"W1": np.ones(2)}, -0.1), ValueError, r"l2 must be >= 0, got -0\.1", id="penalty-l2-negative"),
+        pytest.param(lambda: l2_penalty({"W1": np.ones(2)}, None), TypeError, r"l2 must be a real number, got None", id="penalty-l2-None"),
+        pytest.param(lambda: l2_penalty([np.ones(2)], 0.1), TypeError, r"params must be a dict .*got list", id="penalty-params-list"),
+        pytest.param(lambda: add_l2([np.ones(2)], {"dW1": np.ones(2)}, 0.1), TypeError, r"params must be a dict", id="add-params-list"),
+        pytest.param(lambda: add_l2({"W1": np.ones(2)}, {"dW1": "x"}, 0.1), TypeError, r"grads\['dW1'\]", id="add-grads-str"),
+        pytest.param(lambda: add_l2({"W1": np.ones(2)}, {"dW1": np.ones(3)}, 0.1), ValueError,
+                     r"grads\['dW1'\] has shape \(3,\) but params has no W1 of that shape", id="add-shape"),
+        pytest.param(lambda: add_l2({"W1": np.ones(2)}, {"dW1": np.ones(2)}, -1), ValueError, r"l2 must be >= 0", id="add-l2-negative"),
+    ],
+)
+def test_bad_params_grads_and_l2_raise_naming_them(call, exc, pattern):
+    with pytest.raises(exc, match=pattern):
+        call()
+
+
+@pytest.mark.parametrize("momentum, clip", [(0.0, None), (0.9, 1.0)])
+def test_a_refused_step_changes_nothing(momentum, clip):
+    """Every gradient is checked before the first update: no half-updated params after an error."""
+    params = {"W1": np.ones(2), "b1": np.ones(1)}
+    opt = SGD(0.1, momentum, clip)
+    with pytest.raises(ValueError, match="db1"):
+        opt.step(params, {"dW1": np.ones(2)})
+    with pytest.raises(ValueError, match="db1"):
+        opt.step(params, {"dW1": np.ones(2), "db1": np.ones(3)})
+    assert np.array_equal(params["W1"], np.ones(2)) and np.array_equal(params["b1"], np.ones(1))
+    assert opt.velocity == {}
+
+
+def test_global_norm_neither_overflows_nor_underflows():
+    """The norm is computed in float64 after dividing by the largest magnitude, like math.hypot."""
+    big = {"dW1": np.full(2, 1e200), "db1": np.array([3e199])}
+    assert optim.global_norm(big) == pytest.approx(np.hypot(np.hypot(1e200, 1e200), 3e199), rel=1e-15)
+    clipped, norm = optim.clip_by_global_norm({"dW1": np.full(2, 1e200)}, 1.0)
+    assert norm == pytest.approx(np.sqrt(2) * 1e200, rel=1e-15)
+    assert np.hypot(*clipped["dW1"]) == pytest.approx(1.0, rel=1e-15)
+    tiny = optim.global_norm({"dW1": np.full(4, 1e-5, np.float16)})
+    assert tiny == pytest.approx(2 * float(np.float16(1e-5)), rel=1e-12)
+    assert optim.global_norm({"dW1": np.zeros(3)}) == 0.0 and optim.global_norm({}) == 0.0
+    assert optim.global_norm({"dW1": np.array([1.0, np.inf])}) == np.inf
+    assert np.isnan(optim.global_norm({"dW1": np.array([1.0, np.nan])}))

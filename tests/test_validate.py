@@ -158,3 +158,9 @@ def test_class_labels_rejects(kwargs, exc, pattern):
 def test_empty_labels_have_no_classes():
     y, c = V.class_labels(np.zeros(0, int), 0)
     assert y.shape == (0,) and c == 0
+
+
+@pytest.mark.parametrize("check", [V.binary_labels, V.class_labels])
+def test_ragged_labels_raise_naming_them(check):
+    with pytest.raises(TypeError, match=r"y must be an array-like of labels, one per row of X, got \[\[1\.0\], \[2\.0, 3\.0\]\]"):
+        check([[1.0], [2.0, 3.0]], 2)

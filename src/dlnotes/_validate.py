@@ -115,7 +115,11 @@ def features(X, name: str = "X") -> np.ndarray:
 
 # -- labels: one per example ----------------------------------------------------------
 def _one_label_per_row(y, n: int, name: str, rows_of: str) -> np.ndarray:
-    y = np.asarray(y)
+    try:
+        y = np.asarray(y)
+    except (ValueError, TypeError) as exc:  # ragged nested lists, for example
+        raise TypeError(f"{name} must be an array-like of labels, one per row of {rows_of}, "
+                        f"got {_short(y)} ({exc})") from None
     if y.shape != (n,):
         raise ValueError(f"{name} must have shape ({n},), one label per row of {rows_of}, got {y.shape}")
     return y

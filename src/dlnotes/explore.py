@@ -30,6 +30,8 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
+from ._validate import positive_int
+
 __all__ = ["MAX_FRAMES", "Explorer", "explore"]
 
 MAX_FRAMES = 64
@@ -43,7 +45,7 @@ class Explorer:
         numbers (a slider) or of strings (a drop-down).
     initial: the grid value each control starts at (default: the first).
     title: shown above the controls.
-    dpi: resolution of the precomputed PNG frames.
+    dpi: resolution of the precomputed PNG frames, a positive integer.
     live: add live ipywidgets controls; by default only inside a running kernel.
     max_frames: refuse grids whose combinations exceed this many frames.
 
@@ -68,7 +70,7 @@ class Explorer:
         self.names = list(self.grids)
         self.initial = _check_initial(initial or {}, self.grids)
         self.title = title
-        self.dpi = int(dpi)
+        self.dpi = positive_int(dpi, "dpi")
         self.live = _in_kernel() if live is None else bool(live)
         self.frames: dict[tuple[int, ...], bytes] = {}
         for index in itertools.product(*(range(len(v)) for v in self.grids.values())):

@@ -15,6 +15,12 @@ gradient of the cost with respect to the second argument, already divided
 by N. (Softmax models differentiate from the logits, so the probability form
 of the categorical cost has none.)
 
+Precision: the binary probability cost and its gradient compute in at least
+float32 (float16 probabilities are widened first: in float16, 1 - 1e-7
+rounds to 1, so the clip would not clip and a confident wrong answer would
+cost inf); the gradient is returned in that dtype (float32 for float16 input,
+otherwise the dtype of ``y_prob``). float32 and float64 compute as Keras does.
+
 Labels: binary ``y_true`` holds numbers in [0, 1] (0/1 labels, or soft
 labels); categorical ``y_true`` is either integer class labels of shape (N,)
 or one row per example of shape (N, C) that is a distribution (one-hot or
@@ -53,6 +59,11 @@ def _binary_inputs(y_true, second, name: str) -> tuple[np.ndarray, np.ndarray]:
     return y.astype(np.result_type(y, second), copy=False), second
 
 
+def _at_least_float32(p: np.ndarray) -> np.ndarray:
+    """``p`` widened to float32 if it is float16 (where 1 - EPSILON is 1.0); otherwise ``p`` itself."""
+    return p.astype(np.promote_types(p.dtype, np.float32), copy=False)
+
+
 def _check_probabilities(p: np.ndarray, name: str) -> None:
     bad = ~((p >= 0) & (p <= 1))
     if bad.any():
@@ -87,24 +98,25 @@ def _categorical_inputs(y_true, second, name: str) -> tuple[np.ndarray, np.ndarr
 
 # -- binary ----------------------------------------------------------------------
 def binary_cross_entropy(y_true, y_prob) -> float:
-    r"""Mean of :math:`-[y \log p + (1-y)\log(1-p)]`, p clipped to [1e-7, 1 - 1e-7].
+    r"""Mean of :math:`-[y \log p + (1-y)\log(1-p)]`, p clipped to [1e-7, 1 - 1e-7] (in at least float32).
 
     y_true: (N,) or any shape, values in [0, 1]; y_prob: same shape, in [0, 1].
     Returns a float: the cost. Equals ``tf.keras.losses.BinaryCrossentropy()``.
     """
     y, p = _binary_inputs(y_true, y_prob, "y_prob")
     _check_probabilities(p, "y_prob")
-    p = np.clip(p, EPSILON, 1 - EPSILON)
+    p = np.clip(_at_least_float32(p), EPSILON, 1 - EPSILON)
     return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
 
 
 def binary_cross_entropy_grad(y_true, y_prob) -> np.ndarray:
     r"""d cost / d y_prob :math:`= \frac{1}{N}\left(\frac{1-y}{1-p} - \frac{y}{p}\right)`, 0 where p was clipped.
 
-    y_true, y_prob: same shape -> same shape.
+    y_true, y_prob: same shape -> same shape, float32 for float16 ``y_prob`` (finite everywhere).
     """
     y, p = _binary_inputs(y_true, y_prob, "y_prob")
     _check_probabilities(p, "y_prob")
+    p = _at_least_float32(p)
     inside = (p >= EPSILON) & (p <= 1 - EPSILON)
     q = np.clip(p, EPSILON, 1 - EPSILON)
     return np.where(inside, ((1 - y) / (1 - q) - y / q) / y.size, 0).astype(p.dtype, copy=False)

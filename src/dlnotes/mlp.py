@@ -56,7 +56,12 @@ def _parameter_arrays(params) -> dict:
 
 
 def n_layers(params: dict) -> int:
-    """L, the number of weight layers in ``params``."""
+    """L, the number of weight layers in ``params`` (a dict ``{"W1": ..., "b1": ..., ...}``)."""
+    if not isinstance(params, dict):
+        raise TypeError(f"params must be a dict {{'W1': ..., 'b1': ..., ...}}, got {type(params).__name__}")
+    for k in params:
+        if not isinstance(k, str):
+            raise TypeError(f"params keys must be names such as 'W1' or 'b1', got {k!r}")
     L = sum(1 for k in params if k.startswith("W"))
     for l in range(1, L + 1):
         if f"W{l}" not in params or f"b{l}" not in params:
@@ -72,7 +77,7 @@ def n_layers(params: dict) -> int:
 
 
 def _check_output(output: str, params: dict, L: int) -> None:
-    if output not in OUTPUTS:
+    if not isinstance(output, str) or output not in OUTPUTS:
         raise ValueError(f"unknown output={output!r}; expected one of {OUTPUTS}")
     if output == "sigmoid" and params[f"W{L}"].shape[1] != 1:
         raise ValueError(f"a sigmoid output needs one output unit, W{L} has {params[f'W{L}'].shape[1]}")
@@ -88,6 +93,8 @@ def forward(params: dict, X, activation: str = "relu", output: str = "softmax"):
     params = _parameter_arrays(params)
     L = n_layers(params)
     _check_output(output, params, L)
+    if not isinstance(activation, str):
+        raise TypeError(f"activation must be a name such as 'relu', got {activation!r}")
     fn, _ = get_activation(activation)
     X = features(X)
     if X.shape[1] != params["W1"].shape[0]:

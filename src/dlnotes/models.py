@@ -259,6 +259,12 @@ def inception_naive_block(input_shape=(28, 28, 192), filters=(64, 128, 32)):
 # ----------------------------------------------------------------- summary
 
 
+def _check_model(model) -> None:
+    """A built Keras model (anything with ``layers`` and ``count_params``); TensorFlow is not imported here."""
+    if not (hasattr(model, "layers") and callable(getattr(model, "count_params", None))):
+        raise TypeError(f"model must be a Keras model such as lenet5(), got {type(model).__name__}")
+
+
 def summary_table(model) -> list[dict]:
     """One row per layer: ``{"name", "type", "output_shape", "params"}``.
 
@@ -266,6 +272,7 @@ def summary_table(model) -> list[dict]:
     ``(None, 28, 28, 6)``; ``params`` counts the layer's weights (trainable or
     not). The ``params`` column sums to :func:`count_params`.
     """
+    _check_model(model)
     rows = []
     for layer in model.layers:
         rows.append({
@@ -279,4 +286,5 @@ def summary_table(model) -> list[dict]:
 
 def count_params(model) -> int:
     """Total number of weights in ``model`` (trainable and non-trainable), as a Python int."""
+    _check_model(model)
     return int(model.count_params())

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import learning_rate, non_negative_number, positive_number, real_scalar
+from ._validate import as_float_array, learning_rate, non_negative_number, positive_number, real_scalar
 
 __all__ = ["SGD", "DivergenceError", "add_l2", "check_diverged", "check_l2", "check_momentum", "check_clip_norm",
            "clip_by_global_norm", "global_norm", "l2_penalty"]
@@ -73,8 +73,20 @@ def check_l2(l2) -> float:
     return non_negative_number(l2, "l2")
 
 
+def _arrays(d, name: str) -> dict:
+    """``d`` (a dict of parameters or gradients) with every value a float array; errors name ``name[key]``."""
+    if not isinstance(d, dict):
+        raise TypeError(f"{name} must be a dict of arrays such as {{'W1': ...}}, got {type(d).__name__}")
+    return {k: as_float_array(v, f"{name}[{k!r}]") for k, v in d.items()}
+
+
 def add_l2(params: dict, grads: dict, l2: float) -> dict:
     """Return grads with ``l2 * W`` added to every weight gradient ``dW*`` (biases untouched)."""
+    l2, params, grads = check_l2(l2), _arrays(params, "params"), _arrays(grads, "grads")
+    for k, g in grads.items():
+        if k.startswith("dW") and (k[1:] not in params or params[k[1:]].shape != g.shape):
+            raise ValueError(f"grads[{k!r}] has shape {g.shape} but params has no {k[1:]} of that shape; "
+                             f"params holds {({n: v.shape for n, v in params.items()})}")
     if l2 == 0:
         return grads
     return {k: g + l2 * params[k[1:]] if k.startswith("dW") else g for k, g in grads.items()}
@@ -82,12 +94,23 @@ def add_l2(params: dict, grads: dict, l2: float) -> dict:
 
 def l2_penalty(params: dict, l2: float) -> float:
     """(l2 / 2) * sum of the squared entries of every weight matrix W*."""
+    l2, params = check_l2(l2), _arrays(params, "params")
     return 0.5 * l2 * sum(float(np.sum(v**2)) for k, v in params.items() if k.startswith("W"))
 
 
 def global_norm(grads: dict) -> float:
-    """sqrt of the sum of squares of every entry of every gradient."""
-    return float(np.sqrt(sum(float(np.sum(np.square(g))) for g in grads.values())))
+    """sqrt of the sum of squares of every entry of every gradient, computed in float64.
+
+    Every entry is divided by the largest magnitude m before squaring, and the
+    result multiplied back, G = m * sqrt(sum (g / m)^2) (as ``math.hypot``
+    does), so neither 1e200 nor a float16 1e-5 leaves the range on the way.
+    """
+    grads = _arrays(grads, "grads")
+    flat = np.concatenate([np.ravel(g).astype(np.float64) for g in grads.values()] + [np.zeros(1)])
+    m = np.max(np.abs(flat))
+    if m == 0 or not np.isfinite(m):   # all zeros; or inf / NaN, which the norm keeps
+        return float(m)
+    return float(m * np.sqrt(np.sum(np.square(flat / m))))
 
 
 def check_clip_norm(clip_norm, name: str = "clip_norm") -> float | None:
@@ -102,11 +125,11 @@ def clip_by_global_norm(grads: dict, clip_norm: float) -> tuple[dict, float]:
     ``tf.clip_by_global_norm``.
     """
     clip_norm = check_clip_norm(clip_norm)
-    norm = global_norm(grads)
+    norm = global_norm(grads)   # also checks grads
     if clip_norm is None or norm <= clip_norm:
         return grads, norm
     scale = clip_norm / norm
-    return {k: g * scale for k, g in grads.items()}, norm
+    return {k: g * scale for k, g in _arrays(grads, "grads").items()}, norm
 
 
 class SGD:
@@ -124,14 +147,20 @@ class SGD:
         self.velocity: dict[str, np.ndarray] = {}
 
     def step(self, params: dict, grads: dict) -> dict:
-        if self.global_clipnorm is not None:
-            grads, _ = clip_by_global_norm({k: np.asarray(g) for k, g in grads.items()}, self.global_clipnorm)
+        """Update ``params`` in place (and return it); all of grads is checked before anything changes."""
+        if not isinstance(params, dict):
+            raise TypeError(f"params must be a dict of arrays such as {{'W1': ...}}, got {type(params).__name__}")
+        grads = _arrays(grads, "grads")
         for name in params:
             if "d" + name not in grads:
                 raise ValueError(f"grads has no d{name} for parameter {name}; it holds {sorted(grads)}")
-            g = np.asarray(grads["d" + name])
-            if g.shape != np.shape(params[name]):
-                raise ValueError(f"gradient d{name} has shape {g.shape}, but {name} has {np.shape(params[name])}")
+            if grads["d" + name].shape != np.shape(params[name]):
+                raise ValueError(f"gradient d{name} has shape {grads['d' + name].shape}, "
+                                 f"but {name} has {np.shape(params[name])}")
+        if self.global_clipnorm is not None:
+            grads, _ = clip_by_global_norm(grads, self.global_clipnorm)
+        for name in params:
+            g = grads["d" + name]
             if self.momentum:
                 v = self.momentum * self.velocity.get(name, 0.0) - self.lr * g
                 self.velocity[name] = v

@@ -108,33 +108,7 @@ def _names(message: str, names) -> bool:
 
 # Failures found here in modules owned elsewhere: id -> one-line reproducer. The property tests step
 # around these inputs (calling known()), and test_known_failure below reproduces each, xfail(strict=True).
-KNOWN: dict[str, str] = {
-    "optim-grads-unchecked": "optim.global_norm(None) -> AttributeError; global_norm({'dW1': 'x'}) -> numpy's "
-                             "UFuncTypeError naming nothing (also clip_by_global_norm, SGD(..., global_clipnorm=1).step)",
-    "optim-l2-unchecked": "optim.l2_penalty({'W1': np.ones(2)}, -0.1) -> -0.1 (a negative penalty, silently); "
-                          "l2_penalty(params, None) -> TypeError naming nothing; l2_penalty([...], 0.1) and "
-                          "add_l2([...], grads, 0.1) -> AttributeError; add_l2(params, {'dW1': 'x'}, 0.1) -> UFuncTypeError",
-    "optim-norm-range": "optim.global_norm({'dW1': np.full(2, 1e200)}) is inf (the squares overflow), so "
-                        "clip_by_global_norm(that, 1.0) returns zeros, not a gradient of norm 1; in float16, "
-                        "global_norm({'dW1': np.full(1, 1e-5, np.float16)}) is 0",
-    "mlp-params-unchecked": "mlp.n_layers([params]) and mlp.n_layers({1: 2}) -> AttributeError; n_layers(None) -> "
-                            "TypeError 'NoneType' object is not iterable; mlp.forward({1: 2}, X) -> AttributeError",
-    "mlp-activation-named-name": "mlp.forward(params, X, activation=None) -> TypeError 'name must be a string such "
-                                 "as 'relu', got None': names get_activation's argument, not activation",
-    "mlp-output-array": "mlp.forward(params, X, output=np.array(['a', 'b'])) -> numpy's 'truth value of an array "
-                        "is ambiguous' ValueError, naming nothing",
-    "validate-ragged-labels": "mlp.cost_from_cache(cache, [[1.0], [2.0, 3.0]]) (and every label check in "
-                              "_validate: binary_labels, class_labels) -> numpy's 'inhomogeneous shape' ValueError, naming nothing",
-    "models-summary-unchecked": "models.summary_table(None) and models.count_params(None) -> AttributeError "
-                                "('NoneType' object has no attribute 'layers' / 'count_params')",
-    "explore-dpi-unchecked": "explore.Explorer(plot, alpha=[0.0, 1.0], dpi='72') is accepted (int('72')); "
-                             "dpi=1.5 -> matplotlib's RuntimeError 'FT_Set_Char_Size ... invalid ppem value'",
-    "losses-float16-clip": "losses.binary_cross_entropy([0.0], np.array([1.0], np.float16)) is inf, and its _grad "
-                           "[inf]; with y_true [1.0] the cost is NaN (0 * log 0): 1 - 1e-7 rounds to 1 in float16, so the clip to "
-                           "[1e-7, 1 - 1e-7] does not clip",
-    "optim-sgd-partial-step": "SGD(0.1).step({'W1': W, 'b1': b}, {'dW1': dW}) raises ValueError for the missing db1 "
-                              "after W1 was already updated: a failed step leaves params half-updated",
-}
+KNOWN: dict[str, str] = {}   # none open: the last eleven were fixed in their modules (2026-12)
 
 
 def known(failure: str) -> None:
