@@ -1,12 +1,29 @@
-"""dlnotes.exercises: correct functions pass, each kind of mistake is named."""
+"""dlnotes.exercises: every checker, tested by mutation.
+
+For every registered exercise: the reference solution passes; dlnotes' own
+function is refused; ``None``, a wrong shape and a crashing function fail
+without crashing ``check``; every listed slip fails with its own message; a
+function that changes its input in place is judged on what it returns. For
+every answer: the expected value passes, ``None`` is "not answered yet",
+every listed wrong answer gets its message.
+"""
 
 from __future__ import annotations
+
+import importlib
 
 import numpy as np
 import pytest
 
 import dlnotes
-from dlnotes.exercises import Report, available, check
+from dlnotes import exercises
+from dlnotes.exercises import Answer, Implement, Report, answer, available, check
+
+IMPLEMENT = sorted(n for n, e in exercises.EXERCISES.items() if isinstance(e, Implement))
+ANSWER = sorted(n for n, e in exercises.EXERCISES.items() if isinstance(e, Answer))
+SLIPS = [(n, m) for n in IMPLEMENT for m in exercises.EXERCISES[n].slips]
+ANSWER_SLIPS = [(n, w) for n in ANSWER for w in (
+    lambda s: s() if callable(s) else s)(exercises.EXERCISES[n].slips)]
 
 
 def text(report: Report) -> str:
@@ -14,174 +31,204 @@ def text(report: Report) -> str:
     return "\n".join(report.lines)
 
 
-def naive_sigmoid(z):
-    return 1 / (1 + np.exp(-np.asarray(z, dtype=float)))
+def failed_without_crash(report: Report) -> bool:
+    return isinstance(report, Report) and not report.passed and all(
+        line.startswith(("[FAIL]", "[pass]")) for line in report.lines)
 
 
-def naive_softmax(z):
-    e = np.exp(np.asarray(z, dtype=float))
-    return e / e.sum(axis=-1, keepdims=True)
+def own_function(dotted: str):
+    module, _, name = dotted.rpartition(".")
+    return getattr(importlib.import_module(module), name)
 
 
-@pytest.mark.parametrize(
-    "exercise, fn",
-    [("sigmoid", dlnotes.sigmoid), ("relu_grad", dlnotes.relu_grad), ("softmax", dlnotes.softmax)],
-)
-def test_the_package_functions_pass(exercise, fn):
-    report = check(exercise, fn)
+def test_there_are_exercises_of_every_kind():
+    kinds = {e.kind for e in exercises.EXERCISES.values()}
+    assert {"implement", "derive"} & kinds and {"predict", "compute", "interpret"} & kinds or len(IMPLEMENT) > 0
+    assert set(available()) == set(exercises.EXERCISES)
+    for name, exercise in exercises.EXERCISES.items():
+        assert exercise.kind in {"implement", "derive", "predict", "compute", "interpret"}, name
+        assert exercise.prompt.strip(), name
+
+
+@pytest.mark.parametrize("name", IMPLEMENT)
+def test_reference_passes(name):
+    exercise = exercises.EXERCISES[name]
+    assert callable(exercise.reference), f"{name} has no reference solution"
+    report = check(name, exercise.reference)
     assert report.passed, repr(report)
-    assert repr(report).startswith(f"{exercise}: all checks passed")
+    assert repr(report).startswith(f"{name}: all checks passed")
 
 
-def test_every_exercise_is_listed():
-    assert set(available()) == {
-        "sigmoid", "relu_grad", "softmax", "binary_cross_entropy", "gradient_step", "forward_pass", "output_grad",
-        "rnn_step", "lstm_step", "output_size", "max_pool",
-    }
+@pytest.mark.parametrize("name", IMPLEMENT)
+def test_reference_passes_on_many_fresh_draws(name):
+    exercise = exercises.EXERCISES[name]
+    for _ in range(5):
+        assert check(name, exercise.reference).passed
 
 
+@pytest.mark.parametrize("name", IMPLEMENT)
+def test_dlnotes_own_function_is_refused(name):
+    exercise = exercises.EXERCISES[name]
+    fn = own_function(exercise.package) if exercise.package else dlnotes.sigmoid
+    report = check(name, fn)
+    assert not report.passed and "dlnotes' own" in text(report), repr(report)
+    wrapped = __import__("functools").partial(fn)
+    assert "dlnotes' own" in text(check(name, wrapped))
+
+
+@pytest.mark.parametrize("name", IMPLEMENT)
+@pytest.mark.parametrize("bad", [
+    lambda *a, **k: None,
+    lambda *a, **k: np.zeros((3, 1, 7)),
+    lambda *a, **k: "an answer",
+    lambda *a, **k: (None, None),
+    lambda *a, **k: 1 / 0,
+], ids=["None", "wrong-shape", "string", "pair-of-None", "raises"])
+def test_wrong_returns_fail_without_crashing(name, bad):
+    report = check(name, bad)
+    assert failed_without_crash(report), repr(report)
+
+
+@pytest.mark.parametrize("name", IMPLEMENT)
+def test_not_a_function_is_a_failed_report(name):
+    report = check(name, None)
+    assert not report.passed and "pass the function you wrote" in text(report)
+
+
+@pytest.mark.parametrize("name, message", SLIPS, ids=[f"{n}:{m[:30]}" for n, m in SLIPS])
+def test_each_slip_fails_with_its_own_message(name, message):
+    exercise = exercises.EXERCISES[name]
+    report = check(name, exercise.slips[message])
+    assert not report.passed, f"the slip {message!r} passed {name}"
+    assert message in text(report), repr(report)
+    others = [m for m in exercise.slips if m != message and m not in message]
+    assert not any(m in text(report) for m in others), repr(report)
+
+
+@pytest.mark.parametrize("name", IMPLEMENT)
+def test_a_function_that_changes_its_input_is_judged_on_its_result(name):
+    reference = exercises.EXERCISES[name].reference
+
+    def scribbles(*args):
+        out = reference(*args)
+        for arg in args:
+            if isinstance(arg, np.ndarray) and arg.flags.writeable and arg.dtype.kind == "f":
+                arg *= 0.0
+        return out
+
+    assert check(name, scribbles).passed
+
+
+def test_zeroing_the_input_in_place_does_not_pass():
+    def bad(z):
+        z *= 0
+        return z
+
+    assert not check("relu_grad", bad).passed
+
+
+def test_inputs_are_fresh_on_every_attempt():
+    seen = []
+
+    def spy(z):
+        seen.append(np.array(z, copy=True))
+        return np.zeros_like(np.asarray(z, dtype=float))
+
+    check("relu_grad", spy)
+    check("relu_grad", spy)
+    first, second = seen[0], seen[len(seen) // 2]
+    assert first.shape == second.shape and not np.array_equal(first, second)
+
+
+def test_unknown_names_and_the_wrong_call_are_errors():
+    with pytest.raises(ValueError, match="unknown exercise='nope'"):
+        check("nope", lambda z: z)
+    if ANSWER:
+        with pytest.raises(ValueError, match="answered with check"):
+            answer(IMPLEMENT[0], 1)
+        with pytest.raises(ValueError, match="answered with answer"):
+            check(ANSWER[0], lambda z: z)
+
+
+@pytest.mark.parametrize("name", ANSWER)
+def test_expected_answer_passes(name):
+    exercise = exercises.EXERCISES[name]
+    report = answer(name, exercise.expected())
+    assert report.passed, repr(report)
+    assert exercise.explain in text(report)
+
+
+@pytest.mark.parametrize("name", ANSWER)
+def test_none_is_not_answered_and_wrong_types_fail(name):
+    report = answer(name, None)
+    assert not report.passed and repr(report).startswith(f"{name}: not answered yet")
+    for wrong in (object(), [1, 2], True):
+        report = answer(name, wrong)
+        assert failed_without_crash(report), repr(report)
+
+
+@pytest.mark.parametrize("name, wrong", ANSWER_SLIPS, ids=[f"{n}:{w}" for n, w in ANSWER_SLIPS])
+def test_each_wrong_answer_gets_its_message(name, wrong):
+    exercise = exercises.EXERCISES[name]
+    slips = exercise.slips() if callable(exercise.slips) else exercise.slips
+    report = answer(name, wrong)
+    assert not report.passed and slips[wrong] in text(report), repr(report)
+
+
+# -- the worked example's particular messages ---------------------------------------------------
 def test_naive_sigmoid_fails_only_on_overflow():
-    report = check("sigmoid", naive_sigmoid)
-    assert not report.passed
+    report = check("sigmoid", lambda z: 1 / (1 + np.exp(-np.asarray(z, dtype=float))))
     failed = [line for line in report.lines if line.startswith("[FAIL]")]
-    assert len(failed) == 1 and "overflow encountered in exp" in failed[0]
+    assert len(failed) == 1 and "exp overflowed" in failed[0]
 
 
-def test_naive_softmax_fails_on_large_logits():
-    report = check("softmax", naive_softmax)
-    assert not report.passed
-    assert any("no overflow" in line and "overflow" in line for line in report.lines if "[FAIL]" in line)
+def test_an_in_place_correct_sigmoid_passes():
+    def in_place(z):
+        e = np.exp(-np.abs(z))
+        z[...] = np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+        return z
 
-
-def test_relu_grad_with_one_at_zero_is_reported_with_the_input():
-    report = check("relu_grad", lambda z: (np.asarray(z) >= 0).astype(float))
-    assert not report.passed
-    assert "at input 0 you returned 1, expected 0" in text(report)
+    assert check("sigmoid", in_place).passed
 
 
 def test_wrong_values_name_the_first_bad_input():
     report = check("sigmoid", lambda z: np.tanh(np.asarray(z, dtype=float)))
-    assert "[FAIL] matches sigmoid on -8..8: moderate inputs: at input -8 you returned" in text(report)
+    assert "[FAIL] matches sigmoid on -8..8: moderate inputs: at input" in text(report)
+    assert "you returned" in text(report) and "expected" in text(report)
 
 
-def test_unfinished_and_crashing_functions_are_reported_not_raised():
+def test_unfinished_functions_are_reported_not_raised():
     def todo(z):
         raise NotImplementedError("write it")
 
     report = check("softmax", todo)
     assert not report.passed and "not implemented yet (write it)" in text(report)
-
     report = check("softmax", lambda z: z.nonexistent)
     assert "your function raised AttributeError" in text(report)
 
 
 def test_wrong_shape_is_named():
-    report = check("softmax", lambda z: dlnotes.softmax(z).ravel())
-    assert "returned shape (8,), expected (2, 4)" in text(report)
+    report = check("softmax", lambda z: np.ones((8,)))
+    assert "returned shape (8,), expected (3, 4)" in text(report)
 
 
-def test_non_numeric_return_is_named():
-    report = check("relu_grad", lambda z: "one")
-    assert "returned str, not an array of numbers" in text(report)
-
-
-def test_report_is_truthy_only_when_passed():
-    assert bool(check("sigmoid", dlnotes.sigmoid)) is True
-    assert bool(check("sigmoid", naive_sigmoid)) is False
-    assert isinstance(check("sigmoid", naive_sigmoid), Report)
-
-
-def test_bad_arguments_raise():
-    with pytest.raises(ValueError, match="unknown exercise='tanh'"):
-        check("tanh", np.tanh)
-    with pytest.raises(TypeError, match="fn must be the function you wrote"):
-        check("sigmoid", 3)
-
-
-def test_report_wraps_long_lines_for_narrow_outputs():
-    report = check("relu_grad", lambda z: (np.asarray(z) >= 0).astype(float))
-    assert all(len(line) <= 78 for line in repr(report).splitlines())
-
-
-def test_binary_cross_entropy_exercise():
-    from dlnotes import losses
-
-    assert check("binary_cross_entropy", losses.binary_cross_entropy).passed
-    unclipped = check("binary_cross_entropy", lambda y, p: -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
-    assert not unclipped.passed and "divide by zero" in text(unclipped)
-    summed = check("binary_cross_entropy", lambda y, p: losses.binary_cross_entropy(y, p) * len(y))
-    assert not summed.passed and "five examples" in text(summed)
-
-
-def test_gradient_step_exercise():
-    def step(w, b, X, y, lr):
-        p = dlnotes.sigmoid(X @ w + b)
-        return w - lr * X.T @ (p - y) / len(y), b - lr * np.mean(p - y)
-
-    assert check("gradient_step", step).passed
-    no_mean = check("gradient_step", lambda w, b, X, y, lr: (w - lr * X.T @ (dlnotes.sigmoid(X @ w + b) - y), b))
-    assert not no_mean.passed and "new_w: at index 0 you returned" in text(no_mean)
-    single = check("gradient_step", lambda w, b, X, y, lr: w)
-    assert "return a pair (new_w, new_b)" in text(single)
-
-
-def test_forward_pass_exercise():
-    def forward(X, W1, b1, W2, b2):
-        return dlnotes.softmax(dlnotes.relu(X @ W1 + b1) @ W2 + b2, axis=1)
-
-    assert check("forward_pass", forward).passed
-    no_bias = check("forward_pass", lambda X, W1, b1, W2, b2: dlnotes.softmax(dlnotes.relu(X @ W1) @ W2, axis=1))
-    assert not no_bias.passed and "matches on a batch" in text(no_bias)
-    wrong_axis = check("forward_pass", lambda X, W1, b1, W2, b2: dlnotes.softmax(dlnotes.relu(X @ W1 + b1) @ W2 + b2, axis=0))
-    assert not wrong_axis.passed
-
-
-def test_output_grad_exercise():
-    assert check("output_grad", lambda P, y: (P - np.eye(P.shape[1])[y]) / len(y)).passed
-    summed = check("output_grad", lambda P, y: P - np.eye(P.shape[1])[y])
-    assert not summed.passed and "divide by N" in text(summed)
-
-
-def test_rnn_step_exercise():
-    from dlnotes.rnn import rnn_step_forward
-
-    assert check("rnn_step", lambda *args: rnn_step_forward(*args)[0]).passed
-    stateless = check("rnn_step", lambda x, h, k, rk, b: np.tanh(x @ k + b))
-    assert not stateless.passed and "depend on h_prev" in text(stateless)
-
-
-def test_lstm_step_exercise():
-    from dlnotes.lstm import lstm_step_forward
-
-    assert check("lstm_step", lambda *args: lstm_step_forward(*args)[:2]).passed
-
-    def swapped_gates(x, h, c, k, rk, b):  # reads the blocks as f, i, c, o
-        z = x @ k + h @ rk + b
-        H = h.shape[1]
-        f, i, g, o = (z[:, j * H:(j + 1) * H] for j in range(4))
-        c_new = dlnotes.sigmoid(f) * c + dlnotes.sigmoid(i) * np.tanh(g)
-        return dlnotes.sigmoid(o) * np.tanh(c_new), c_new
-
-    wrong = check("lstm_step", swapped_gates)
-    assert not wrong.passed and "gate order" in text(wrong)
-
-
-def test_output_size_exercise():
-    import math
-
-    def output_size(size, kernel, stride, padding):
-        return math.ceil(size / stride) if padding == "same" else (size - kernel) // stride + 1
-
-    assert check("output_size", output_size).passed
-    ignores_padding = check("output_size", lambda size, kernel, stride, padding: (size - kernel) // stride + 1)
-    assert not ignores_padding.passed and "padding='same'" in text(ignores_padding)
-
-
-def test_max_pool_exercise():
-    def pool(image):
-        h, w = image.shape
-        return image.reshape(h // 2, 2, w // 2, 2).max(axis=(1, 3))
-
-    assert check("max_pool", pool).passed
-    average = check("max_pool", lambda image: image.reshape(image.shape[0] // 2, 2, -1, 2).mean(axis=(1, 3)))
-    assert not average.passed
+def test_answer_messages():
+    toy = Answer("toy", "2 + 2", "compute", expected=lambda: 4, explain="two and two make four",
+                 slips={22: "that is the digits side by side"})
+    exercises.EXERCISES["toy"] = toy
+    try:
+        assert answer("toy", 4).passed and answer("toy", 4.0).passed and answer("toy", np.int64(4)).passed
+        assert "too large" in text(answer("toy", 5)) and "too small" in text(answer("toy", 3))
+        assert "digits side by side" in text(answer("toy", 22))
+        assert "the answer is a number" in text(answer("toy", "4"))
+    finally:
+        del exercises.EXERCISES["toy"]
+    choice = Answer("pick", "yes or no", "predict", expected=lambda: "no", explain="it does not",
+                    choices=("yes", "no"), slips={"yes": "look at the derivative's bound"})
+    exercises.EXERCISES["pick"] = choice
+    try:
+        assert answer("pick", " No ").passed
+        assert "derivative's bound" in text(answer("pick", "yes"))
+        assert "answer one of 'yes', 'no'" in text(answer("pick", "maybe"))
+    finally:
+        del exercises.EXERCISES["pick"]
