@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import io
 import re
 
 import matplotlib
@@ -117,6 +118,13 @@ def test_numpy_grids_are_accepted():
         ({"alpha": [0.0, 1.0], "dpi": "72"}, TypeError, "dpi must be a positive integer, got '72'"),
         ({"alpha": [0.0, 1.0], "dpi": 1.5}, TypeError, r"dpi must be a positive integer, got 1\.5"),
         ({"alpha": [0.0, 1.0], "dpi": 0}, ValueError, "dpi must be a positive integer, got 0"),
+        ({"alpha": [0.0], "describe": "alpha"}, TypeError, "describe must be callable .* got 'alpha'"),
+        ({"alpha": [0.0], "describe": lambda alpha: 3}, TypeError, "describe must return a non-empty str, got 3"),
+        ({"alpha": [0.0], "describe": lambda alpha: " "}, TypeError, "describe must return a non-empty str"),
+        ({"alpha": [0.0], "describe": lambda a: "x"}, RuntimeError, r"describe failed for \{'alpha': 0.0\}: TypeError"),
+        ({"alpha": [0.0], "units": "per step"}, TypeError, "units must be a mapping .* got 'per step'"),
+        ({"alpha": [0.0], "units": {"beta": "s"}}, ValueError, r"units names unknown parameter\(s\) \['beta'\]"),
+        ({"alpha": [0.0], "units": {"alpha": 1}}, TypeError, r"units\['alpha'\] must be a str, got 1"),
     ],
 )
 def test_bad_grids_raise_clear_errors(kwargs, error, match):
@@ -127,8 +135,8 @@ def test_bad_grids_raise_clear_errors(kwargs, error, match):
 def test_explore_is_the_explorer_class_so_the_signature_is_written_once():
     assert explore is Explorer
     exp = explore(plot_fn=line_plot, alpha=[0.1], live=False)  # plot_fn may be named, as before
-    assert isinstance(exp, Explorer) and exp.names == ["alpha"] and exp.dpi == 72
-    for option in ("initial", "title", "dpi", "live", "max_frames"):
+    assert isinstance(exp, Explorer) and exp.names == ["alpha"]
+    for option in ("initial", "title", "describe", "units", "dpi", "live", "max_frames"):
         assert option in Explorer.__doc__, f"{option} is not documented"
     with pytest.raises(TypeError, match="positional"):
         explore(line_plot, {"alpha": [0.1]})  # grids are keywords, never a positional dict
@@ -153,3 +161,67 @@ def test_frame_lookup_requires_every_parameter():
     exp = explore(line_plot, alpha=[0.1, 0.2], kind=["relu", "linear"], live=False)
     with pytest.raises(ValueError, match="exactly the parameters"):
         exp.frame(alpha=0.1)
+
+
+def test_default_dpi_is_the_static_figures_dpi(monkeypatch):
+    with matplotlib.rc_context({"savefig.dpi": "figure", "figure.dpi": 100}):
+        exp = explore(line_plot, alpha=[0.1], live=False)
+    assert exp.dpi == 100
+    with matplotlib.rc_context({"savefig.dpi": 150, "figure.dpi": 100}):
+        exp = explore(line_plot, alpha=[0.1], live=False)
+    assert exp.dpi == 150
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(exp.frames[(0,)]))
+    assert image.size == (450, 300)  # figsize (3, 2) at 150 dpi
+    assert image.info["dpi"] == pytest.approx((150, 150), abs=0.1)  # pHYs stores dots per metre
+
+
+def test_frames_are_palette_pngs_smaller_than_matplotlibs_and_look_the_same():
+    from PIL import Image
+
+    exp = explore(line_plot, alpha=[0.3], dpi=100, live=False)
+    fig = line_plot(0.3)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100, metadata={"Software": None})
+    plt.close(fig)
+    full = Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
+    lean = Image.open(io.BytesIO(exp.frames[(0,)]))
+    assert lean.mode == "P" and lean.size == full.size
+    assert len(exp.frames[(0,)]) < 0.7 * len(buf.getvalue())
+    difference = np.abs(np.asarray(lean.convert("RGB"), float) - np.asarray(full, float))
+    assert difference.mean() < 1.0 and np.percentile(difference, 99.9) < 40  # legible: no colour far off
+
+
+def test_describe_gives_each_frame_its_alt_text_and_units_its_spoken_value():
+    exp = explore(
+        line_plot, alpha=[0.0, 0.1], kind=["relu", "linear"], live=False,
+        describe=lambda alpha, kind: f"{kind} with slope {alpha} for negative inputs",
+        units={"alpha": "per unit input"},
+    )
+    html = exp.html()
+    alts = re.findall(r'<img [^>]*alt="([^"]*)"', html)
+    assert sorted(alts) == sorted(f"{k} with slope {a} for negative inputs" for a in (0.0, 0.1) for k in ("relu", "linear"))
+    slider = re.search(r'<input type="range"[^>]*>', html).group(0)
+    assert 'aria-valuetext="alpha = 0 per unit input"' in slider
+    assert "alpha = 0.1 per unit input" in html  # the text the handler switches to
+    assert re.search(r'<select aria-label="kind"', html)
+    # the default alt text names the values, and units when given
+    plain = explore(line_plot, alpha=[0.5], kind=["relu"], live=False).html()
+    assert 'alt="alpha = 0.5; kind = relu"' in plain and 'aria-valuetext="alpha = 0.5"' in plain
+
+
+def test_every_range_slider_has_aria_valuetext_kept_in_sync_by_its_handler():
+    html = explore(line_plot, alpha=[0.0, 0.1, 0.2], live=False).html()
+    for tag in re.findall(r'<input type="range"[^>]*>', html):
+        assert "aria-valuetext=" in tag and "data-texts=" in tag
+        assert "setAttribute('aria-valuetext'" in tag  # the inline handler updates it
+
+
+def test_the_live_figure_carries_the_description():
+    exp = explore(line_plot, alpha=[0.0, 0.5], live=True, describe=lambda alpha: f"slope {alpha}")
+    box = exp.widget()
+    slider, image = box.children[0], box.children[-1]
+    assert image.tooltip == "slope 0.0"
+    slider.value = 0.5
+    assert image.tooltip == "slope 0.5"

@@ -45,7 +45,14 @@ class Explorer:
         numbers (a slider) or of strings (a drop-down).
     initial: the grid value each control starts at (default: the first).
     title: shown above the controls.
-    dpi: resolution of the precomputed PNG frames, a positive integer.
+    describe: called as ``describe(**params)``, like ``plot_fn``; returns the
+        sentence that says what that frame shows (its alt text, and the live
+        figure's description). Default: the parameter values.
+    units: the unit of each parameter, read out with its value by screen
+        readers (``aria-valuetext="steps = 50 time steps"``); default none.
+    dpi: resolution of the frames, a positive integer. Default: matplotlib's
+        ``savefig.dpi`` (``figure.dpi`` when that is "figure"), the resolution
+        the notebooks' static figures are saved at.
     live: add live ipywidgets controls; by default only inside a running kernel.
     max_frames: refuse grids whose combinations exceed this many frames.
 
@@ -58,7 +65,9 @@ class Explorer:
         *,
         initial: Mapping[str, Any] | None = None,
         title: str | None = None,
-        dpi: int = 72,
+        describe: Callable[..., str] | None = None,
+        units: Mapping[str, str] | None = None,
+        dpi: int | None = None,
         live: bool | None = None,
         max_frames: int = MAX_FRAMES,
         **grids: Sequence,
@@ -70,17 +79,39 @@ class Explorer:
         self.names = list(self.grids)
         self.initial = _check_initial(initial or {}, self.grids)
         self.title = title
-        self.dpi = positive_int(dpi, "dpi")
+        if describe is not None and not callable(describe):
+            raise TypeError(f"describe must be callable (params -> str) or None, got {describe!r}")
+        self.describe = describe
+        self.units = _check_units(units, self.grids)
+        self.dpi = _default_dpi() if dpi is None else positive_int(dpi, "dpi")
         self.live = _in_kernel() if live is None else bool(live)
         self.frames: dict[tuple[int, ...], bytes] = {}
+        self.alts: dict[tuple[int, ...], str] = {}
         for index in itertools.product(*(range(len(v)) for v in self.grids.values())):
             params = self._params(index)
             self.frames[index] = _render_png(self.plot_fn, params, self.dpi)
+            self.alts[index] = self._describe(params)
         self._widget = None
 
     # -- the three renderings -------------------------------------------------
     def _params(self, index: Sequence[int]) -> dict[str, Any]:
         return {name: self.grids[name][i] for name, i in zip(self.names, index)}
+
+    def _value_text(self, name: str, value) -> str:
+        """What a screen reader says for one control: ``"alpha = 0.1"``, plus the unit if any."""
+        unit = self.units.get(name, "")
+        return f"{name} = {_label(value)}" + (f" {unit}" if unit else "")
+
+    def _describe(self, params: dict[str, Any]) -> str:
+        if self.describe is None:
+            return "; ".join(self._value_text(n, v) for n, v in params.items())
+        try:
+            text = self.describe(**params)
+        except Exception as exc:
+            raise RuntimeError(f"describe failed for {params}: {type(exc).__name__}: {exc}") from exc
+        if not isinstance(text, str) or not text.strip():
+            raise TypeError(f"describe must return a non-empty str, got {text!r} for {params}")
+        return text
 
     def frame(self, **params) -> bytes:
         """PNG bytes of the precomputed frame for grid values ``params`` (all parameters named)."""
@@ -106,25 +137,27 @@ class Explorer:
                     f'<option value="{i}"{" selected" if i == start[name] else ""}>{html.escape(lab)}</option>'
                     for i, lab in enumerate(labels)
                 )
-                control = f"<select {attrs}>{options}</select>"
+                control = f'<select aria-label="{html.escape(name)}" {attrs}>{options}</select>'
             else:
+                texts = [self._value_text(name, v) for v in values]
                 control = (
                     f'<input type="range" min="0" max="{len(values) - 1}" step="1" '
-                    f'value="{start[name]}" {attrs}>'
+                    f'value="{start[name]}" aria-valuetext="{html.escape(texts[start[name]])}" '
+                    f'data-texts="{html.escape(json.dumps(texts))}" {attrs}>'
                 )
+            # The name inherits the page's text colour (a <code> colour is unreadable in dark mode).
             controls.append(
                 '<label style="display:block;margin:0.2em 0">'
-                f"<code>{html.escape(name)}</code> {control} "
+                f'<span style="font-family:monospace">{html.escape(name)}</span> {control} '
                 f"<output>{html.escape(labels[start[name]])}</output></label>"
             )
         first = tuple(start[n] for n in self.names)
         images = []
         for index, png in self.frames.items():
             key = ",".join(str(i) for i in index)
-            desc = ", ".join(f"{n}={_label(self.grids[n][i])}" for n, i in zip(self.names, index))
             hidden = "" if index == first else ' style="display:none"'
             images.append(
-                f'<img data-key="{key}" alt="{html.escape(desc)}"{hidden} '
+                f'<img data-key="{key}" alt="{html.escape(self.alts[index])}"{hidden} '
                 f'src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">'
             )
         caption = f"<p><strong>{html.escape(self.title)}</strong></p>" if self.title else ""
@@ -179,7 +212,8 @@ explore = Explorer
 
 # -- the static slider's one line of JavaScript ---------------------------------
 # Finds the enclosing .dlnotes-explore, reads every control's index, shows the
-# <img> whose data-key matches and updates the value read-outs.
+# <img> whose data-key matches and updates the value read-outs and each
+# slider's aria-valuetext (what a screen reader says: "alpha = 0.1").
 _JS_UPDATE = (
     "var c=this.closest('.dlnotes-explore');"
     "var s=c.querySelectorAll('[data-dlnotes-param]');"
@@ -187,7 +221,9 @@ _JS_UPDATE = (
     "c.querySelectorAll('img[data-key]').forEach(function(i){"
     "i.style.display=(i.getAttribute('data-key')===k)?'':'none'});"
     "s.forEach(function(e){var o=e.parentNode.querySelector('output');"
-    "if(o){o.textContent=JSON.parse(e.getAttribute('data-labels'))[e.value]}})"
+    "if(o){o.textContent=JSON.parse(e.getAttribute('data-labels'))[e.value]}"
+    "var t=e.getAttribute('data-texts');"
+    "if(t){e.setAttribute('aria-valuetext',JSON.parse(t)[e.value])}})"
 )
 
 
@@ -233,6 +269,30 @@ def _check_initial(initial: Mapping[str, Any], grids: dict[str, list]) -> dict[s
     return {n: _grid_index(v, initial[n], n) if n in initial else 0 for n, v in grids.items()}
 
 
+def _check_units(units: Mapping[str, str] | None, grids: dict[str, list]) -> dict[str, str]:
+    if units is None:
+        return {}
+    if not isinstance(units, Mapping):
+        raise TypeError(f"units must be a mapping of parameter name to unit, e.g. {{'lr': 'per step'}}, got {units!r}")
+    unknown = set(units) - set(grids)
+    if unknown:
+        raise ValueError(f"units names unknown parameter(s) {sorted(unknown)}; parameters are {list(grids)}")
+    for name, unit in units.items():
+        if not isinstance(unit, str):
+            raise TypeError(f"units[{name!r}] must be a str, got {unit!r}")
+    return dict(units)
+
+
+def _default_dpi() -> int:
+    """The resolution static figures are saved at: ``savefig.dpi``, or ``figure.dpi`` when that says "figure"."""
+    import matplotlib
+
+    dpi = matplotlib.rcParams["savefig.dpi"]
+    if dpi == "figure":
+        dpi = matplotlib.rcParams["figure.dpi"]
+    return max(1, round(float(dpi)))
+
+
 def _label(value) -> str:
     if isinstance(value, float):
         return f"{value:.6g}"
@@ -255,7 +315,26 @@ def _render_png(plot_fn: Callable[..., Any], params: dict, dpi: int) -> bytes:
         fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
     finally:
         plt.close(fig)
-    return buf.getvalue()
+    return _lean_png(buf.getvalue())
+
+
+def _lean_png(png: bytes) -> bytes:
+    """The same picture in at most 256 colours (a PNG palette): a third of the bytes for line plots.
+
+    Matplotlib draws on an opaque background, so the alpha channel carries
+    nothing; a frame with transparency is first laid on white.
+    """
+    from PIL import Image  # Pillow is a dependency of matplotlib
+
+    image = Image.open(io.BytesIO(png))
+    dpi = image.info.get("dpi") or (72, 72)
+    if image.mode == "RGBA":
+        white = Image.new("RGBA", image.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(white, image)
+    palette = image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    out = io.BytesIO()
+    palette.save(out, format="png", optimize=True, dpi=dpi)
+    return out.getvalue()
 
 
 def _in_kernel() -> bool:
@@ -288,12 +367,20 @@ def _build_widget(explorer: Explorer):
             )
     first = tuple(explorer.initial[n] for n in explorer.names)
     image = widgets.Image(value=explorer.frames[first], format="png")
+    _describe_image(image, explorer.alts[first])
 
     def redraw(change):
         params = {name: control.value for name, control in controls.items()}
         image.value = _render_png(explorer.plot_fn, params, explorer.dpi)
+        _describe_image(image, explorer._describe(params))
 
     for control in controls.values():
         control.observe(redraw, names="value")
     header = [widgets.HTML(f"<strong>{html.escape(explorer.title)}</strong>")] if explorer.title else []
     return widgets.VBox(header + list(controls.values()) + [image])
+
+
+def _describe_image(image, text: str) -> None:
+    """The live figure's description: its tooltip (the img's title, read by screen readers; ipywidgets 8)."""
+    if "tooltip" in image.trait_names():
+        image.tooltip = text
