@@ -11,7 +11,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONHASHSEED := 0
 
-.PHONY: help install book test execute colab bench freeze clean fuzz
+.PHONY: help install book test execute colab bench freeze clean fuzz student
 
 help:
 	@echo "make book     build the web book into _build/html"
@@ -20,6 +20,7 @@ help:
 	@echo "make colab    rewrite each notebook's Colab cell from repository.url in _config.yml"
 	@echo "make bench    speed and memory against TensorFlow, written to benchmarks/RESULTS.md"
 	@echo "make fuzz     the property-based tests with 10x the examples of make test, from random seeds"
+	@echo "make student  copies of the notebooks for a course: solutions removed, exercise cells cleared (_build/student)"
 	@echo "make clean    remove _build and caches (keeps .venv; rm -rf .venv to reinstall)"
 
 $(BIN)/python:
@@ -78,3 +79,8 @@ clean:
 # The hypothesis suite with its larger budget (profile "fuzz"); a failure prints the seed that reproduces it.
 fuzz: $(STAMP)
 	DLNOTES_FUZZ=1 $(BIN)/python -m pytest tests/properties -p no:cacheprovider
+
+# Student copies for a course (book/teaching.md): every solution cell removed, the
+# exercise cells' outputs cleared, hints kept; written to _build/student/.
+student: $(STAMP)
+	$(BIN)/python tools/student.py --out _build/student
