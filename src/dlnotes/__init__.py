@@ -14,7 +14,7 @@ Importing dlnotes never imports TensorFlow; the few functions that need it
 import it themselves.
 """
 
-from . import activations
+from . import activations, batchnorm, residual
 from .activations import (
     get_activation,
     leaky_relu,
@@ -28,16 +28,24 @@ from .activations import (
     tanh,
     tanh_grad,
 )
+from .batchnorm import batchnorm_backward, batchnorm_forward
+from .residual import residual_backward, residual_forward
 
 __version__ = "0.1.0"
 
 __all__ = [
     "activations",
+    "batchnorm",
+    "batchnorm_backward",
+    "batchnorm_forward",
     "get_activation",
     "leaky_relu",
     "leaky_relu_grad",
     "relu",
     "relu_grad",
+    "residual",
+    "residual_backward",
+    "residual_forward",
     "sigmoid",
     "sigmoid_grad",
     "softmax",
