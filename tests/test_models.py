@@ -161,6 +161,50 @@ def test_lenet5_layer_order(tf, lenet):
     assert [p.pool_size for p in lenet.layers if isinstance(p, L.MaxPooling2D)] == [(2, 2), (2, 2)]
 
 
+def test_lenet5_classic_is_lecuns_squashing_and_average_subsampling(tf, rng):
+    L = tf.keras.layers
+    classic = models.lenet5(classic=True)
+    want = [L.Conv2D, L.AveragePooling2D, L.Conv2D, L.AveragePooling2D, L.Flatten, L.Dense, L.Dense, L.Dense]
+    assert [type(layer) for layer in classic.layers] == want
+    hidden = [layer for layer in classic.layers if isinstance(layer, (L.Conv2D, L.Dense))]
+    assert [layer.activation for layer in hidden[:-1]] == [models.lecun_tanh] * 4
+    assert hidden[-1].activation.__name__ == "softmax"
+    assert classic.name == "lenet5_classic"
+    # Same shapes and parameters as the modern version: the changes have no weights.
+    modern = models.lenet5()
+    assert [(r["name"], r["output_shape"], r["params"]) for r in models.summary_table(classic)] == \
+        [(r["name"], r["output_shape"], r["params"]) for r in models.summary_table(modern)]
+    # Loaded with the modern network's weights, the classic one computes tanh and means where the
+    # modern one computes ReLU and maxima: checked layer by layer against numpy.
+    classic.set_weights(modern.get_weights())
+    x = rng.uniform(size=(2, 32, 32, 1)).astype(np.float32)
+    a = x
+    for layer in classic.layers:
+        if isinstance(layer, L.Conv2D):
+            kernel, bias = layer.get_weights()
+            a = 1.7159 * np.tanh(2 / 3 * (np.asarray(tf.nn.conv2d(a, kernel, 1, "VALID")) + bias))
+        elif isinstance(layer, L.AveragePooling2D):
+            n, h, w, c = a.shape
+            a = a.reshape(n, h // 2, 2, w // 2, 2, c).mean(axis=(2, 4))
+        elif isinstance(layer, L.Flatten):
+            a = a.reshape(len(a), -1)
+        else:
+            kernel, bias = layer.get_weights()
+            z = a @ kernel + bias
+            a = np.exp(z - z.max(1, keepdims=True)) / np.exp(z - z.max(1, keepdims=True)).sum(1, keepdims=True) \
+                if layer.name == "output" else 1.7159 * np.tanh(2 / 3 * z)
+    assert_close("lenet5(classic=True) against numpy", np.asarray(classic(x)), a, rtol=1e-4, atol=1e-6)
+    assert not np.allclose(np.asarray(modern(x)), a, atol=1e-3)     # the two versions differ
+
+
+def test_lecun_tanh_maps_one_to_one(tf):
+    a = np.array([-1.0, 0.0, 1.0, 30.0], np.float32)
+    got = np.asarray(models.lecun_tanh(tf.constant(a)))
+    assert_close("lecun_tanh", got, 1.7159 * np.tanh(2 * a / 3), rtol=1e-6, atol=1e-7)
+    assert abs(got[2] - 1.0) < 1e-4 and abs(got[0] + 1.0) < 1e-4 and got[1] == 0.0
+    assert abs(got[3] - 1.7159) < 1e-5          # saturates at A, not at 1
+
+
 def test_alexnet_layer_order(tf, alex):
     L = tf.keras.layers
     types = [type(layer).__name__ for layer in alex.layers]
@@ -251,6 +295,8 @@ BAD_INPUT = [
     pytest.param(lambda: models.lenet5(num_classes=1), ValueError, r"num_classes must be at least 2, got 1", id="classes-1"),
     pytest.param(lambda: models.alexnet(num_classes=0), ValueError, r"num_classes must be a positive integer, got 0", id="classes-0"),
     pytest.param(lambda: models.vgg16(num_classes=10.0), TypeError, r"num_classes must be a positive integer, got 10\.0", id="classes-float"),
+    pytest.param(lambda: models.lenet5(classic=1), TypeError, r"classic must be True .* or False .*got 1", id="classic-int"),
+    pytest.param(lambda: models.lenet5(classic="yes"), TypeError, r"classic must be True .*got 'yes'", id="classic-str"),
     pytest.param(lambda: models.lenet5(num_classes=True), TypeError, r"num_classes must be a positive integer, got True", id="classes-bool"),
     pytest.param(lambda: models.inception_naive_block(filters=(64, 128)), ValueError, r"filters must be three positive integers.*\(64, 128\)", id="filters-two"),
     pytest.param(lambda: models.inception_naive_block(filters=64), TypeError, r"filters must be a tuple of three positive integers.*got 64", id="filters-int"),
@@ -268,7 +314,8 @@ def test_bad_arguments_raise_naming_the_argument(call, exc, pattern):
         call()
 
 
-@pytest.mark.parametrize("build, smallest", [(models.lenet5, (16, 16, 1)), (models.alexnet, (67, 67, 3)),
+@pytest.mark.parametrize("build, smallest", [(models.lenet5, (16, 16, 1)), (lambda **k: models.lenet5(classic=True, **k), (16, 16, 1)),
+                                             (models.alexnet, (67, 67, 3)),
                                              (models.vgg16, (32, 32, 3))])
 def test_smallest_documented_input_builds(tf, build, smallest):
     model = build(input_shape=smallest, num_classes=2)

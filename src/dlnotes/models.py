@@ -3,7 +3,9 @@
 Each builder returns a ``tf.keras.Model`` with Keras' default initialisers;
 the notebooks compile and train it. Shapes are channels-last, ``(N, H, W, C)``.
 
-* :func:`lenet5`: LeCun et al. (1998), 61,706 parameters on (32, 32, 1).
+* :func:`lenet5`: LeCun et al. (1998), 61,706 parameters on (32, 32, 1);
+  ``classic=True`` for the paper's scaled tanh (:func:`lecun_tanh`) and
+  average subsampling, the default for ReLU and max pooling.
 * :func:`alexnet`: Krizhevsky et al. (2012) as one tower, 62,378,344 parameters.
 * :func:`vgg16`: Simonyan and Zisserman (2015), configuration D, 138,357,544
   parameters, the same as ``tf.keras.applications.VGG16(weights=None)``.
@@ -64,8 +66,24 @@ def _check_spatial(model_name: str, input_shape: tuple, steps) -> None:
 # ---------------------------------------------------------------- builders
 
 
-def lenet5(input_shape=(32, 32, 1), num_classes: int = 10):
-    """LeNet-5 in the chapter's order: two conv/pool stages, then three dense layers.
+LECUN_TANH = (1.7159, 2 / 3)   # f(a) = A tanh(S a): LeCun et al. (1998), appendix A
+
+
+def lecun_tanh(a):
+    """LeNet-5's squashing function, f(a) = 1.7159 tanh(2a / 3), on a TensorFlow tensor.
+
+    LeCun et al. (1998) chose A = 1.7159 and S = 2/3 so that f(1) = 1 and
+    f(-1) = -1, with the steepest slope, f'(0) = A S = 1.14, around 0. Used
+    by ``lenet5(classic=True)``; the numpy twin is ``1.7159 * np.tanh(2 * a / 3)``.
+    """
+    import tensorflow as tf
+
+    scale, slope = LECUN_TANH
+    return scale * tf.tanh(slope * a)
+
+
+def lenet5(input_shape=(32, 32, 1), num_classes: int = 10, classic: bool = False):
+    """LeNet-5: two conv/subsampling stages, then three dense layers.
 
     ========  =============================  ==============  ==========
     layer     Keras layer                    output shape    parameters
@@ -84,30 +102,43 @@ def lenet5(input_shape=(32, 32, 1), num_classes: int = 10):
     input must be at least 16x16 (anything smaller leaves no pixel after
     pool2; a ``ValueError`` names ``input_shape``).
 
-    The chapter lists "Fully Connected (ReLU) 1 | Fully Connected 2 | Output".
-    A second fully connected layer with no activation would be a linear map
-    feeding another linear map, which collapses into the output layer, so
-    ReLU is used on both. LeCun et al. (1998) used a scaled tanh and
-    trainable subsampling (average pooling with a learned weight and bias);
-    ReLU and max pooling are the modern choices.
+    classic=False (the default) is the modern version, in the chapter's
+    order: ReLU after every hidden layer and max pooling. The chapter lists
+    "Fully Connected (ReLU) 1 | Fully Connected 2 | Output"; a second fully
+    connected layer with no activation would be a linear map feeding another
+    linear map, which collapses into the output layer, so ReLU is used on both.
+
+    classic=True is LeNet-5 as LeCun et al. (1998) built it, as far as Keras'
+    standard layers go: every hidden layer squashes with :func:`lecun_tanh`,
+    1.7159 tanh(2a/3), and the pooling layers are average subsampling
+    (AveragePooling2D(2)). Same shapes, same 61,706 parameters. Left out:
+    each subsampling map's trainable coefficient and bias (6 + 6 and
+    16 + 16 numbers in the paper), C3's table connecting each of the 16
+    maps to only some of the 6 below (1,516 weights there, not 2,416), and
+    the output layer of Euclidean radial basis functions (a softmax here).
+    ``x: (N, 32, 32, 1) -> (N, num_classes)`` probabilities in both versions.
     """
     input_shape, num_classes = _input_shape(input_shape), _num_classes(num_classes)
+    if not isinstance(classic, bool):
+        raise TypeError(f"classic must be True (LeCun's 1998 tanh and average subsampling) "
+                        f"or False (ReLU and max pooling), got {classic!r}")
     _check_spatial("lenet5", input_shape, [("conv1", 5, 1, "valid"), ("pool1", 2, 2, "valid"),
                                            ("conv2", 5, 1, "valid"), ("pool2", 2, 2, "valid")])
     import tensorflow as tf
 
     L = tf.keras.layers
+    squash, pool = (lecun_tanh, L.AveragePooling2D) if classic else ("relu", L.MaxPool2D)
     return tf.keras.Sequential([
         tf.keras.Input(shape=input_shape),
-        L.Conv2D(6, 5, activation="relu", name="conv1"),
-        L.MaxPool2D(2, name="pool1"),
-        L.Conv2D(16, 5, activation="relu", name="conv2"),
-        L.MaxPool2D(2, name="pool2"),
+        L.Conv2D(6, 5, activation=squash, name="conv1"),
+        pool(2, name="pool1"),
+        L.Conv2D(16, 5, activation=squash, name="conv2"),
+        pool(2, name="pool2"),
         L.Flatten(name="flatten"),
-        L.Dense(120, activation="relu", name="fc1"),
-        L.Dense(84, activation="relu", name="fc2"),
+        L.Dense(120, activation=squash, name="fc1"),
+        L.Dense(84, activation=squash, name="fc2"),
         L.Dense(num_classes, activation="softmax", name="output"),
-    ], name="lenet5")
+    ], name="lenet5_classic" if classic else "lenet5")
 
 
 def alexnet(input_shape=(227, 227, 3), num_classes: int = 1000):
