@@ -248,9 +248,10 @@ EXERCISES = [
         kind="predict",
         expected=_first_diverging_rate,
         explain=("0.1. With N(0, 1) weights a ReLU layer of 16 units multiplies the signal, forwards "
-                 "and backwards, by about sqrt(16 / 2) = 2.8, so five layers start with gradients "
-                 "hundreds of times larger than He weights give: a step of 0.1 throws the weights "
-                 "far enough to blow the cost up in the second epoch. A step of 0.01 still trains."),
+                 "and backwards, by about sqrt(16 / 2) = 2.8, where He weights (standard deviation "
+                 "sqrt(2 / 16) = 0.35) keep it near 1; over five layers the gradients start far "
+                 "larger, and a step of 0.1 throws the weights far enough to blow the cost up in the "
+                 "second epoch. A step of 0.01 still trains."),
         tolerance=1e-6,
         slips={
             0.01: "at 0.01 the steps are small enough: that network trains (try the slider)",
@@ -283,14 +284,13 @@ EXERCISES = [
         "digits: does it beat chance at any of the learning rates 0.01, 0.1 and 1? 'yes' or 'no'",
         kind="predict",
         expected=_plain_trains,
-        explain=("no. At initialisation its first layer's gradient is about 1e-8 of its last layer's: "
+        explain=("no. At initialisation its first layer's gradient is below 1e-7 of its last layer's: "
                  "sigma' <= 1/4 at every layer and Xavier weights (sized for a slope of 1) do not make "
                  "up for it. The early layers barely move at any of these rates, the later ones learn "
                  "to answer 1/10 for every digit, and the test accuracy stays at chance."),
         choices=("yes", "no"),
         slips={"yes": ("a larger rate scales every layer's step alike; it cannot undo a factor of "
-                       "about 1e-8 between the first layer and the last, and the largest rate "
-                       "destabilises the last layers first")},
+                       "below 1e-7 between the first layer and the last")},
     ),
     Answer(
         "residual_gradient_ratio",
@@ -301,7 +301,7 @@ EXERCISES = [
         expected=_residual_band,
         explain=("c. Each block's backward pass is dx = dy + dz @ kernel.T: the identity term carries "
                  "the gradient down unchanged, so the product of small sigmoid slopes that made the "
-                 "plain network's ratio about 1e-8 never forms. The ratio stays within a couple of "
+                 "plain network's ratio below 1e-7 never forms. The ratio stays within a couple of "
                  "powers of ten of 1."),
         choices=("a", "b", "c"),
         slips={
