@@ -249,6 +249,7 @@ EXERCISES = [
         slips={"input": "the input gate stays about half open; it did not learn to shut out the noise",
                "candidate": "the candidate values lie between -1 and 1 and follow the first value; "
                             "they are what gets written, not a gate that stays open",
-               "output": "look again: the output gate varies between units and steps"},
+               "output": "the output gate differs from unit to unit; look for the gate that is "
+                         "one flat colour at the top of its scale"},
     ),
 ]
