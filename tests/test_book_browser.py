@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import http.server
 import json
+import os
 import re
 import subprocess
 import sys
@@ -86,7 +87,15 @@ KNOWN_UPSTREAM_ERRORS: list[tuple[str, re.Pattern]] = []
 
 @pytest.fixture(scope="module")
 def site() -> Path:
-    """Build the book (warnings are errors) and return its HTML folder."""
+    """Build the book (warnings are errors) and return its HTML folder.
+
+    With DLNOTES_BOOK_SITE set to a built HTML folder, that folder is tested
+    as it is (no build): for checking a book built elsewhere.
+    """
+    prebuilt = os.environ.get("DLNOTES_BOOK_SITE")
+    if prebuilt:
+        assert (Path(prebuilt) / "index.html").is_file(), f"DLNOTES_BOOK_SITE={prebuilt} holds no index.html"
+        return Path(prebuilt)
     jupyter_book = Path(sys.executable).parent / "jupyter-book"
     cmd = [str(jupyter_book), "build", str(ROOT), "--warningiserror", "--keep-going"]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900)
@@ -162,10 +171,15 @@ def is_local(url: str, base: str) -> bool:
 
 
 @contextmanager
-def open_page(browser, base: str, path: str):
-    """Open ``base + path`` in a fresh context that only reaches the local server; yield a Visit."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+def open_page(browser, base: str, path: str, viewport: dict | None = None, init_script: str | None = None):
+    """Open ``base + path`` in a fresh context that only reaches the local server; yield a Visit.
+
+    ``viewport`` defaults to 1280 x 900; ``init_script`` runs before the page's own scripts.
+    """
+    context = browser.new_context(viewport=viewport or {"width": 1280, "height": 900})
     context.set_default_timeout(TIMEOUT_MS)
+    if init_script:
+        context.add_init_script(init_script)
     blocked: list[str] = []
 
     def route(r):
