@@ -266,6 +266,23 @@ def test_draw_a_single_node_and_a_shared_node(close_figures):
     assert len(boxes) == 2 and any("grad 4" in t for t in boxes)
 
 
+def test_draw_down_puts_inputs_above_the_output_in_a_narrow_figure(rng, close_figures):
+    n = logistic_unit(**random_unit_values(rng))
+    n["L"].backward()
+    wide, tall = draw(n["L"]), draw(n["L"], direction="down")
+    assert sorted(_boxes(tall)) == sorted(_boxes(wide))
+    (ax,) = tall.axes
+    boxes = [t for t in ax.texts if t.get_bbox_patch() is not None]
+    lowest = min(boxes, key=lambda t: t.get_position()[1])
+    assert lowest.get_text().split("\n")[1:] == [f"value {n['L'].value:.4g}", "grad 1"]  # the output
+    where = {t.get_text().split("\n")[0]: t.get_position() for t in boxes}
+    assert all(where[k][1] > lowest.get_position()[1] for k in ("w1", "x1", "w2", "x2", "b"))
+    (w_wide, h_wide), (w_tall, h_tall) = wide.get_size_inches(), tall.get_size_inches()
+    assert w_tall < w_wide and h_tall > w_tall and h_tall > h_wide
+    with pytest.raises(ValueError, match=r"direction must be 'right' or 'down', got 'up'"):
+        draw(n["L"], direction="up")
+
+
 # --------------------------------------------------------------- bad input
 
 

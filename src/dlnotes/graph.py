@@ -186,19 +186,26 @@ def topological_order(output: Node) -> list[Node]:
     return order
 
 
-def draw(output: Node, title: str | None = None, figsize=None, show_constants: bool = False):
-    """Draw the graph that computes ``output``, inputs on the left.
+def draw(output: Node, title: str | None = None, figsize=None, show_constants: bool = False,
+         direction: str = "right"):
+    """Draw the graph that computes ``output``, from the inputs to ``output``.
 
     Each box shows the node's label and operation, its forward value and its
     gradient (call ``output.backward()`` first to fill the gradients). Nodes
-    are placed in columns by their distance from the inputs; an input sits
-    just left of the first node that uses it. Plain numbers (such as the 1 in
-    ``1 - a``) are left out unless ``show_constants``. Returns the Figure.
+    are placed in levels by their distance from the inputs; an input sits
+    just before the first node that uses it. ``direction="right"`` draws the
+    levels as columns, inputs on the left (wide: best on a wide screen);
+    ``direction="down"`` draws them as rows, inputs at the top, in a figure
+    2 inches wide per node of the widest level (8 for a logistic unit) with
+    10-point text, legible at the width of a page or a phone. Plain numbers (such as the 1 in ``1 - a``) are left out unless
+    ``show_constants``. Returns the Figure.
     """
     if not isinstance(output, Node):
         raise TypeError(f"output must be a Node, got {output!r} of type {type(output).__name__}")
     if title is not None and not isinstance(title, str):
         raise TypeError(f"title must be a str or None, got {title!r}")
+    if direction not in ("right", "down"):
+        raise ValueError(f"direction must be 'right' or 'down', got {direction!r}")
     import matplotlib.pyplot as plt
 
     order = [n for n in topological_order(output) if show_constants or not n.constant]
@@ -210,34 +217,47 @@ def draw(output: Node, title: str | None = None, figsize=None, show_constants: b
     for node in order:
         for parent, _ in node.parents:
             children.setdefault(id(parent), []).append(node)
-    for node in order:  # inputs move right, next to their first consumer
+    for node in order:  # inputs move next to their first consumer
         if not node.parents and id(node) in children:
             depth[id(node)] = min(depth[id(c)] for c in children[id(node)]) - 1
-    columns: dict[int, list[Node]] = {}
+    levels: dict[int, list[Node]] = {}
     for node in order:
-        columns.setdefault(depth[id(node)], []).append(node)
-    n_cols = max(columns) + 1
-    n_rows = max(len(c) for c in columns.values())
-    position = {}
-    for col, nodes in columns.items():
-        for row, node in enumerate(nodes):
-            position[id(node)] = (col * 2.6, (len(nodes) - 1) / 2 - row)  # each column centred
-    fig, ax = plt.subplots(figsize=figsize or (2.3 * n_cols + 1, 1.15 * n_rows + 1), constrained_layout=True)
+        levels.setdefault(depth[id(node)], []).append(node)
+    n_levels = max(levels) + 1
+    width = max(len(nodes) for nodes in levels.values())  # most nodes in one level
+    # Level k, place i of a level with m nodes (each level centred):
+    # along = how far from the inputs, across = where within the level.
+    place = {id(node): (k, (len(nodes) - 1) / 2 - i) for k, nodes in levels.items() for i, node in enumerate(nodes)}
+    if direction == "right":
+        step, spread, half, fontsize = 2.6, 1.0, (0.95, 0.0), 8.5
+        position = {key: (k * step, across * spread) for key, (k, across) in place.items()}
+        size = (2.3 * n_levels + 1, 1.15 * width + 1)
+    else:
+        step, spread, half, fontsize = 1.3, 2.2, (0.0, 0.42), 10
+        position = {key: (-across * spread, -k * step) for key, (k, across) in place.items()}
+        size = (max(2.0 * width, 6.0), 0.95 * n_levels + 0.8)
+    fig, ax = plt.subplots(figsize=figsize or size, constrained_layout=True)
     for node in order:
         x, y = position[id(node)]
         for parent, _ in node.parents:
             if id(parent) not in shown:
                 continue
             px, py = position[id(parent)]
-            ax.annotate("", xy=(x - 0.95, y), xytext=(px + 0.95, py),
+            ax.annotate("", xy=(x - half[0], y + half[1]), xytext=(px + half[0], py - half[1]),
                         arrowprops=dict(arrowstyle="->", color="0.5", lw=1))
         name = node.label or ""
         head = f"{name} = {node.op}" if name and node.op else (name or node.op)
         ax.text(x, y, f"{head}\nvalue {node.value:.4g}\ngrad {node.grad:.4g}",
-                ha="center", va="center", fontsize=8.5, family="monospace",
+                ha="center", va="center", fontsize=fontsize, family="monospace",
                 bbox=dict(boxstyle="round,pad=0.35", fc="#eef4fb" if node.parents else "#fdf3e1", ec="0.4"))
-    ax.set_xlim(-1.3, (n_cols - 1) * 2.6 + 1.3)
-    ax.set_ylim(-n_rows / 2 - 0.2, n_rows / 2 + 0.2)
+    xs = [x for x, _ in position.values()]
+    ys = [y for _, y in position.values()]
+    if direction == "right":
+        ax.set_xlim(-1.3, max(xs) + 1.3)
+        ax.set_ylim(-width / 2 - 0.2, width / 2 + 0.2)
+    else:
+        ax.set_xlim(min(xs) - 1.25, max(xs) + 1.25)
+        ax.set_ylim(min(ys) - 0.6, 0.6)
     ax.axis("off")
     ax.set_title(title or "computational graph: forward value and gradient of each node")
     return fig
