@@ -197,8 +197,9 @@ def draw(output: Node, title: str | None = None, figsize=None, show_constants: b
     levels as columns, inputs on the left (wide: best on a wide screen);
     ``direction="down"`` draws them as rows, inputs at the top, in a figure
     2 inches wide per node of the widest level (8 for a logistic unit) with
-    10-point text, legible at the width of a page or a phone. Plain numbers (such as the 1 in ``1 - a``) are left out unless
-    ``show_constants``. Returns the Figure.
+    10-point text, legible at the width of a page or a phone. Plain numbers
+    (such as the 1 in ``1 - a``) are left out unless ``show_constants``.
+    Returns the Figure.
     """
     if not isinstance(output, Node):
         raise TypeError(f"output must be a Node, got {output!r} of type {type(output).__name__}")
