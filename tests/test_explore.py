@@ -54,31 +54,70 @@ def test_static_html_loads_nothing_from_the_network():
     assert all('src="data:image/png;base64,' in t for t in img_tags(html))
 
 
-def test_mimebundle_has_html_png_fallback_and_no_widget_outside_a_kernel():
-    exp = explore(line_plot, alpha=[0.0, 0.5], live=False)
+def test_mimebundle_is_the_static_output_html_and_png_never_the_widget():
+    exp = explore(line_plot, alpha=[0.0, 0.5], live=True)
     bundle = exp._repr_mimebundle_()
     assert set(bundle) == {"text/plain", "text/html", "image/png"}
     assert base64.b64decode(bundle["image/png"]) == exp.frames[(0,)]
     assert bundle["text/plain"] == "Explorer: alpha in [0 .. 0.5] (2 values); 2 precomputed frame(s)"
 
 
-def test_live_widget_is_added_to_the_bundle_and_recomputes_on_change():
+def test_display_writes_the_static_output_then_the_live_one_in_a_kernel(monkeypatch):
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj, raw=False: shown.append((obj, raw)))
+    explore(line_plot, alpha=[0.0, 0.5], live=False)._ipython_display_()
+    assert [set(b) for b, _ in shown] == [{"text/plain", "text/html", "image/png"}]
+    shown.clear()
+    exp = explore(line_plot, alpha=[0.0, 0.5], live=True)
+    exp._ipython_display_()
+    assert [raw for _, raw in shown] == [True, True]
+    static, live = (b for b, _ in shown)
+    assert "image/png" in static and WIDGET_VIEW not in static
+    # the live output: the widget view, and empty text for where it cannot show
+    assert live[WIDGET_VIEW] == {"version_major": 2, "version_minor": 0, "model_id": exp.widget().model_id}
+    assert live["text/plain"] == "" and live["text/html"] == ""
+
+
+def test_live_widget_recomputes_on_change_and_hides_the_static_output_while_alive():
     calls = []
 
     def plot(alpha):
         calls.append(alpha)
         return line_plot(alpha)
 
-    exp = explore(plot, alpha=[0.0, 0.25, 0.5], live=True)
+    exp = explore(plot, alpha=[0.0, 0.25, 0.5], live=True, dpi=100)
     assert calls == [0.0, 0.25, 0.5]  # precomputed once each
-    bundle = exp._repr_mimebundle_()
-    assert WIDGET_VIEW in bundle and "model_id" in bundle[WIDGET_VIEW]
     box = exp.widget()
-    slider, image = box.children[0], box.children[-1]
+    header, slider, image, _ = box.children
+    assert f'<style>.dlnotes-explore[data-dlnotes-id="{exp.uid}"]{{display:none}}</style>' in header.value
+    assert f'data-dlnotes-id="{exp.uid}"' in exp.html()
+    assert "dlnotes-live" in box._dom_classes
     assert image.value == exp.frames[(0,)]
+    assert image.width == "300"  # natural size: figsize 3 in at 100 dpi (not stretched to the output)
     slider.value = 0.5
     assert calls[-1] == 0.5  # recomputed live
     assert image.value == exp.frames[(2,)]
+
+
+def test_static_html_opens_as_a_still_and_its_handler_reveals_the_controls():
+    html = explore(line_plot, alpha=[0.0, 0.5, 1.0], live=False, dpi=50).html()
+    assert '<div class="dlnotes-explore-controls" style="display:none">' in html  # until a handler runs
+    assert "run the cell for a live slider" in html
+    onloads = re.findall(r"<img [^>]*onload=[^>]*>", html)
+    assert len(onloads) == 1 and 'data-key="0"' in onloads[0] and "display:none" not in onloads[0]
+    assert "dlnotes-explore-still" in onloads[0] and "dlnotes-explore-controls" in onloads[0]
+    # reopened in JupyterLab without the widget's model: this cell's widget output is hidden
+    assert ".jp-OutputArea-child:has(> .jp-OutputArea-output.jupyter-widgets){display:none}" in html
+
+
+def test_uid_is_the_same_for_the_same_experiment_and_differs_between_experiments():
+    a = explore(line_plot, alpha=[0.0, 0.5], live=False)
+    assert a.uid == explore(line_plot, alpha=[0.0, 0.5], live=False).uid
+    assert re.fullmatch(r"dlnotes-[0-9a-f]{12}", a.uid)
+    assert a.uid != explore(line_plot, alpha=[0.0, 0.4], live=False).uid
+    assert a.uid != explore(line_plot, alpha=[0.0, 0.5], title="t", live=False).uid
 
 
 def test_two_parameters_make_the_full_grid_and_text_choices_become_a_select():
@@ -221,7 +260,7 @@ def test_every_range_slider_has_aria_valuetext_kept_in_sync_by_its_handler():
 def test_the_live_figure_carries_the_description():
     exp = explore(line_plot, alpha=[0.0, 0.5], live=True, describe=lambda alpha: f"slope {alpha}")
     box = exp.widget()
-    slider, image = box.children[0], box.children[-1]
-    assert image.tooltip == "slope 0.0"
+    slider, description = box.children[1], box.children[-1]
+    assert ">slope 0.0</p>" in description.value and 'aria-live="polite"' in description.value
     slider.value = 0.5
-    assert image.tooltip == "slope 0.5"
+    assert ">slope 0.5</p>" in description.value

@@ -4,16 +4,19 @@
 every value on the grid (every combination, when there are several
 parameters) and returns an :class:`Explorer` (``explore`` is the class under
 the name notebooks call). Displayed as the last expression of a notebook
-cell, it offers three renderings in one output:
+cell, it writes two outputs:
 
-* ``application/vnd.jupyter.widget-view+json``: live ipywidgets controls that
-  recompute the figure (JupyterLab, Colab, VS Code: any front end with a
-  kernel);
-* ``text/html``: the precomputed frames, embedded as PNG data, with HTML
-  range sliders (or drop-downs for text choices) that swap frames. It uses
-  inline event handlers only: no script file, no CDN, no kernel. The web book
-  renders this one (its configuration removes the widget view);
-* ``image/png``: the initial frame, for viewers that show no HTML.
+* the static output, stored with the notebook: ``text/html``, the
+  precomputed frames as PNG data with HTML range sliders (or drop-downs for
+  text choices) that swap frames, using inline event handlers only (no
+  script file, no CDN, no kernel); ``image/png``, the initial frame, for
+  viewers that show no HTML. Where inline handlers are stripped (an
+  untrusted notebook) it shows that frame and "run the cell for a live
+  slider", never a control that does nothing. The web book renders it.
+* in a running kernel, the live output: ipywidgets controls that recompute
+  the figure (JupyterLab, Colab, VS Code). While it is alive it hides the
+  static output; reopened without a kernel it is hidden or empty, and the
+  static output shows again (never "model not found").
 
 ``plot_fn`` must return a matplotlib ``Figure`` (an ``Axes`` is accepted and
 its figure used). Each frame is drawn once, saved, and its figure closed.
@@ -22,6 +25,7 @@ its figure used). Each frame is drawn once, saved, and its figure closed.
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import io
 import itertools
@@ -35,6 +39,7 @@ from ._validate import positive_int
 __all__ = ["MAX_FRAMES", "Explorer", "explore"]
 
 MAX_FRAMES = 64
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 class Explorer:
@@ -121,7 +126,14 @@ class Explorer:
         return self.frames[index]
 
     def html(self) -> str:
-        """The self-contained HTML slider: controls plus every frame as an inline PNG."""
+        """The self-contained HTML slider: controls plus every frame as an inline PNG.
+
+        It opens as a plain image and one line saying to run the cell; the
+        initial frame's ``onload`` handler then reveals the controls. Where
+        inline handlers are stripped (an untrusted notebook in JupyterLab)
+        the image and the line stay, and no control is shown that would do
+        nothing.
+        """
         start = self.initial
         controls = []
         for name in self.names:
@@ -155,25 +167,34 @@ class Explorer:
         images = []
         for index, png in self.frames.items():
             key = ",".join(str(i) for i in index)
-            hidden = "" if index == first else ' style="display:none"'
+            shown = f' onload="{_JS_REVEAL}"' if index == first else ' style="display:none"'
             images.append(
-                f'<img data-key="{key}" alt="{html.escape(self.alts[index])}"{hidden} '
+                f'<img data-key="{key}" alt="{html.escape(self.alts[index])}"{shown} '
                 f'src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">'
             )
         caption = f"<p><strong>{html.escape(self.title)}</strong></p>" if self.title else ""
+        small = 'style="font-size:smaller;margin:0.2em 0"'
         note = (
-            '<p style="font-size:smaller;margin:0.2em 0">Precomputed: '
-            f"{len(self.frames)} frame(s), one per grid value; run the notebook for live sliders.</p>"
+            f"<p {small}>Precomputed: {len(self.frames)} frame(s), one per grid value; "
+            "run the notebook for live sliders.</p>"
         )
         return (
-            '<div class="dlnotes-explore">'
+            f'<div class="dlnotes-explore" data-dlnotes-id="{self.uid}">'
+            + _reopened_style(self.uid)
             + caption
-            + "".join(controls)
-            + note
+            + f'<div class="dlnotes-explore-controls" style="display:none">{"".join(controls)}{note}</div>'
+            + f'<p class="dlnotes-explore-still" {small}>A still of the default setting: '
+            "run the cell for a live slider.</p>"
             + '<div class="dlnotes-explore-frames">'
             + "".join(images)
             + "</div></div>"
         )
+
+    @property
+    def uid(self) -> str:
+        """An id shared by this explorer's two outputs; the same on every machine (no image bytes in it)."""
+        what = [getattr(self.plot_fn, "__qualname__", ""), self.title, self.grids, self.initial]
+        return "dlnotes-" + hashlib.sha1(json.dumps(what, default=str).encode()).hexdigest()[:12]
 
     def widget(self):
         """Live ipywidgets controls that call ``plot_fn`` again on every change."""
@@ -182,18 +203,34 @@ class Explorer:
         return self._widget
 
     def _repr_mimebundle_(self, include=None, exclude=None):
+        """The static output: the HTML slider, the initial frame as PNG, and a one-line summary."""
         first = tuple(self.initial[n] for n in self.names)
-        bundle = {
+        return {
             "text/plain": self._summary(),
             "text/html": self.html(),
             "image/png": base64.b64encode(self.frames[first]).decode("ascii"),
         }
+
+    def live_bundle(self) -> dict:
+        """The live output: the ipywidgets view, with an empty text and HTML fallback.
+
+        Kept apart from the static output, so a notebook reopened without the
+        widget's model still shows the static one. The widget hides the
+        static output while it is alive. Built by hand: ipywidgets 7 (Colab)
+        has no ``Widget._repr_mimebundle_``.
+        """
+        return {
+            "text/plain": "",
+            "text/html": "",
+            WIDGET_VIEW: {"version_major": 2, "version_minor": 0, "model_id": self.widget().model_id},
+        }
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self._repr_mimebundle_(), raw=True)
         if self.live:
-            view = self.widget()._repr_mimebundle_()
-            key = "application/vnd.jupyter.widget-view+json"
-            if view and key in view:
-                bundle[key] = view[key]
-        return bundle
+            display(self.live_bundle(), raw=True)
 
     def _summary(self) -> str:
         parts = ", ".join(
@@ -225,6 +262,30 @@ _JS_UPDATE = (
     "var t=e.getAttribute('data-texts');"
     "if(t){e.setAttribute('aria-valuetext',JSON.parse(t)[e.value])}})"
 )
+
+
+# The initial frame's onload: show the controls, hide the "run the cell" line.
+_JS_REVEAL = (
+    "var c=this.closest('.dlnotes-explore');"
+    "c.querySelector('.dlnotes-explore-controls').style.display='';"
+    "c.querySelector('.dlnotes-explore-still').style.display='none'"
+)
+
+
+def _reopened_style(uid: str) -> str:
+    """CSS for JupyterLab: hide the live output of this cell when its widget model is gone.
+
+    A notebook saved after a run and reopened with a fresh kernel has no
+    widget models; JupyterLab then writes "Error displaying widget: model
+    not found" in the live output, whose node (a .jp-OutputArea-output) then
+    gets the class jupyter-widgets; a live widget's node never has it. A
+    trusted output's <style> applies; an untrusted one renders the live
+    output as its empty text, so nothing is needed there.
+    """
+    return (
+        f'<style>.jp-OutputArea:has([data-dlnotes-id="{uid}"]) '
+        ".jp-OutputArea-child:has(> .jp-OutputArea-output.jupyter-widgets){display:none}</style>"
+    )
 
 
 def _check_grids(grids: Mapping[str, Sequence], max_frames: int) -> dict[str, list]:
@@ -366,21 +427,35 @@ def _build_widget(explorer: Explorer):
                 continuous_update=False,
             )
     first = tuple(explorer.initial[n] for n in explorer.names)
-    image = widgets.Image(value=explorer.frames[first], format="png")
-    _describe_image(image, explorer.alts[first])
+    image = widgets.Image(value=explorer.frames[first], format="png", width=_png_width(explorer.frames[first]))
+    description = widgets.HTML(_spoken(explorer.alts[first]))
 
     def redraw(change):
         params = {name: control.value for name, control in controls.items()}
-        image.value = _render_png(explorer.plot_fn, params, explorer.dpi)
-        _describe_image(image, explorer._describe(params))
+        png = _render_png(explorer.plot_fn, params, explorer.dpi)
+        image.value, image.width = png, _png_width(png)
+        description.value = _spoken(explorer._describe(params))
 
     for control in controls.values():
         control.observe(redraw, names="value")
-    header = [widgets.HTML(f"<strong>{html.escape(explorer.title)}</strong>")] if explorer.title else []
-    return widgets.VBox(header + list(controls.values()) + [image])
+    # While this widget is shown, the static output of the same explorer is hidden.
+    hide = f'<style>.dlnotes-explore[data-dlnotes-id="{explorer.uid}"]{{display:none}}</style>'
+    title = f"<strong>{html.escape(explorer.title)}</strong>" if explorer.title else ""
+    header = widgets.HTML(hide + title)
+    box = widgets.VBox([header] + list(controls.values()) + [image, description])
+    box.add_class("dlnotes-live")
+    return box
 
 
-def _describe_image(image, text: str) -> None:
-    """The live figure's description: its tooltip (the img's title, read by screen readers; ipywidgets 8)."""
-    if "tooltip" in image.trait_names():
-        image.tooltip = text
+def _png_width(png: bytes) -> str:
+    """The image's width in pixels (PNG header), so the live figure is shown at its natural size."""
+    return str(int.from_bytes(png[16:20], "big"))
+
+
+def _spoken(text: str) -> str:
+    """The live figure's description: read by screen readers (a polite live region), not shown.
+
+    (An Image widget has no alt text, and its tooltip breaks the view in ipywidgets 8.1.)
+    """
+    hidden = "position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap"
+    return f'<p class="dlnotes-live-description" aria-live="polite" style="{hidden}">{html.escape(text)}</p>'
