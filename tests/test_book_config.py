@@ -52,20 +52,68 @@ def test_first_cell_is_the_hidden_colab_install_cell(path):
     first = json.loads(path.read_text())["cells"][0]
     assert first["cell_type"] == "code"
     assert "remove-cell" in first["metadata"].get("tags", [])
+    assert first["metadata"].get("jupyter", {}).get("source_hidden") is True, "collapsed in JupyterLab: make colab"
     assert "".join(first["source"]) == colab_cells.colab_cell_source(colab_cells.repository_url())
     assert first["outputs"] == []
 
 
+def _run_colab_cell(source: str, on_colab: bool, ipywidgets_version: str = "7.7.1") -> tuple[list, str]:
+    """Run the cell as IPython would (its %pip line made a call we record), on Colab or not."""
+    import types
+    from contextlib import redirect_stdout
+    from io import StringIO
+
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    calls = []
+    fake_modules = {
+        "google.colab": types.SimpleNamespace(output=types.SimpleNamespace(
+            enable_custom_widget_manager=lambda: calls.append("custom widget manager"))),
+        "ipywidgets": types.SimpleNamespace(__version__=ipywidgets_version),
+    }
+    code = TransformerManager().transform_cell(source)  # %pip becomes get_ipython().run_line_magic(...)
+    shell = types.SimpleNamespace(run_line_magic=lambda name, line: calls.append(f"%{name} {line}"))
+    saved = {k: sys.modules.get(k) for k in ("google", "google.colab", "ipywidgets")}
+    try:
+        if on_colab:
+            sys.modules["google"] = types.SimpleNamespace(colab=fake_modules["google.colab"])
+            sys.modules.update(fake_modules)
+        else:
+            sys.modules.pop("google.colab", None)
+        out = StringIO()
+        with redirect_stdout(out):
+            exec(compile(code, "<colab cell>", "exec"), {"get_ipython": lambda: shell})
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                sys.modules.pop(k, None)
+            else:
+                sys.modules[k] = v
+    return calls, out.getvalue()
+
+
 def test_colab_cell_installs_only_on_colab_and_only_from_the_setting():
-    with_url = colab_cells.colab_cell_source("https://github.com/example-org/dlnotes")
-    assert 'if "google.colab" in sys.modules:' in with_url
-    assert '%pip install --quiet "dlnotes @ git+https://github.com/example-org/dlnotes"' in with_url
-    without = colab_cells.colab_cell_source("")
-    assert "%pip install --quiet" not in without and "repository.url" in without
+    url = "https://github.com/example-org/dlnotes"
+    with_url, without = colab_cells.colab_cell_source(url), colab_cells.colab_cell_source("")
+    assert with_url.startswith("#@title Install dlnotes on Colab")  # the line Colab shows for the collapsed cell
+    assert all(len(line) <= 79 for line in (with_url + without).splitlines())
     # Outside Colab the cell does nothing, URL set or not.
     for source in (with_url, without):
-        code = source.replace("%pip", "raise AssertionError  # pip")
-        exec(compile(code, "<colab cell>", "exec"), {})
+        assert _run_colab_cell(source, on_colab=False) == ([], "")
+    # On Colab with the URL: install (pip keeps what Colab has: no --upgrade); Colab's own manager for ipywidgets 7.
+    install = f'%pip install --quiet "dlnotes @ git+{url}"'
+    assert _run_colab_cell(with_url, on_colab=True, ipywidgets_version="7.7.1") == ([install], "")
+    assert _run_colab_cell(with_url, on_colab=True, ipywidgets_version="8.1.5") == ([install, "custom widget manager"], "")
+    assert "--upgrade" not in with_url and " -U" not in with_url
+    # On Colab without a URL: one sentence, no traceback, and the notebook runs on.
+    calls, printed = _run_colab_cell(without, on_colab=True)
+    assert calls == [] and printed.count("\n") == 1 and printed.endswith("run %pip install .\n")
+    assert "repository.url in _config.yml" in printed
+
+
+def test_colab_cell_is_collapsed_in_jupyterlab_and_colab_and_removed_from_the_book():
+    cell = colab_cells._colab_cell("")
+    assert cell["metadata"] == {"tags": ["remove-cell"], "jupyter": {"source_hidden": True}, "cellView": "form"}
 
 
 def test_config_keeps_one_url_setting_and_builds_from_stored_outputs():
@@ -106,6 +154,12 @@ def small_book(root, url, first_cells):
 def test_sync_inserts_or_rewrites_the_install_cell_and_then_changes_nothing(tmp_path):
     url = "https://github.com/example-org/dlnotes"
     old = dict(colab_cells._colab_cell("https://github.com/old/dlnotes"), id="kept", execution_count=1)
+    # the cell as written before issue 18: recognised and rewritten, not a second cell inserted
+    legacy = {"cell_type": "code", "id": "legacy", "metadata": {"tags": ["remove-cell"]}, "outputs": [],
+              "execution_count": 1, "source": ["# dlnotes: Colab install cell (hidden in the web book).\n", "import sys\n"]}
+    assert colab_cells._is_install_cell(legacy) and not colab_cells._is_current(legacy, url)
+    same_source_old_metadata = dict(colab_cells._colab_cell(url), metadata={"tags": ["remove-cell"]})
+    assert not colab_cells._is_current(same_source_old_metadata, url)
     plain = {"cell_type": "code", "id": "code", "metadata": {}, "outputs": [], "execution_count": 2, "source": ["1 + 1"]}
     small_book(tmp_path, url, [old, plain, None, colab_cells._colab_cell(url)])
     assert colab_cells.stale_notebooks(tmp_path) == ["00.ipynb", "01.ipynb", "02.ipynb"]
@@ -116,7 +170,7 @@ def test_sync_inserts_or_rewrites_the_install_cell_and_then_changes_nothing(tmp_
     nbs = [json.loads(p.read_text()) for p in colab_cells.notebooks(tmp_path)]
     for nb in nbs:
         assert "".join(nb["cells"][0]["source"]) == colab_cells.colab_cell_source(url)
-        assert nb["cells"][0]["metadata"]["tags"] == ["remove-cell"]
+        assert nb["cells"][0]["metadata"] == colab_cells.CELL_METADATA
     assert (nbs[0]["cells"][0]["id"], nbs[0]["cells"][0]["execution_count"]) == ("kept", 1)  # rewritten in place
     assert len(nbs[0]["cells"]) == 2
     assert [c["id"] for c in nbs[1]["cells"]] == ["colab-install", "code", "text"]  # inserted before the code
