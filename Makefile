@@ -11,10 +11,11 @@ NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONHASHSEED := 0
 
-.PHONY: help install book test execute colab bench freeze clean fuzz student
+.PHONY: help install book test execute colab bench freeze clean fuzz student pdf
 
 help:
 	@echo "make book     build the web book into _build/html"
+	@echo "make pdf      the whole book as one PDF, _build/pdf/dlnotes.pdf (Debian's Chromium, offline, no TeX)"
 	@echo "make test     run pytest (package, book in a browser) and nbval (notebooks, twice: two kernel sets)"
 	@echo "make execute  re-run every notebook in place, top to bottom, in a clean kernel"
 	@echo "make colab    rewrite each notebook's Colab cell from repository.url in _config.yml"
@@ -66,6 +67,13 @@ colab: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/jupyter-book build . --warningiserror --keep-going
+	$(BIN)/python benchmarks/page_weight.py --label "make bench" --out benchmarks/PAGE_WEIGHT_LATEST.md
+
+# The book printed page by page by Debian's headless Chromium with the print
+# stylesheet (book/_static/dlnotes.css), merged with pypdf (tools/pdf.py).
+pdf: book
+	$(BIN)/python tools/pdf.py --site _build/html --out _build/pdf/dlnotes.pdf
 
 freeze: $(STAMP)
 	@{ echo "# Exact pins that install together on Python 3.11 (pip freeze of a working .venv)."; \

@@ -14,7 +14,9 @@ one) is aborted and recorded, so the test neither waits for nor depends on
 it; failures and console errors caused by those aborted requests are
 allowed, and so are the two errors of the pinned theme stack listed in
 KNOWN_UPSTREAM_ERRORS; nothing else is. Full-page screenshots land in
-``_build/screenshots/`` for a human to look at.
+``_build/screenshots/`` for a human to look at. The last test prints the
+book to one PDF (tools/pdf.py, as ``make pdf`` does) and reads it back.
+The accessibility checks are in test_book_a11y.py.
 """
 
 from __future__ import annotations
@@ -429,3 +431,29 @@ def test_choice_controls_swap_the_figure_too(browser, server):
         )
         assert len(after) == 1 and after[0]["key"] == controls != before[0]["key"], (before, after, controls)
         assert own_errors(visit, server) == []
+
+
+def test_pdf_has_every_chapter(site, tmp_path):
+    """make pdf's printer (tools/pdf.py): one PDF, every page of _toc.yml in it, each chapter's title in its text."""
+    from pypdf import PdfReader
+
+    out = tmp_path / "dlnotes.pdf"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "pdf.py"), "--site", str(site), "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=900,
+    )
+    assert proc.returncode == 0, f"tools/pdf.py failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+    reader = PdfReader(str(out))
+    pages = len(reader.pages)
+    # At least one sheet per book page, and no runaway (a chapter prints to 10-50 A4 pages).
+    assert len(TOC_PAGES) <= pages <= 80 * len(TOC_PAGES), f"{pages} pages for {len(TOC_PAGES)} book pages"
+    text = re.sub(r"\s+", " ", " ".join(page.extract_text() or "" for page in reader.pages))
+    outline = [item.title for item in reader.outline if not isinstance(item, list)]
+    assert len(outline) == len(TOC_PAGES), f"bookmarks {outline} for {TOC_PAGES}"
+    for chapter in CHAPTERS:
+        html = (site / chapter).read_text(encoding="utf-8")
+        h1 = re.search(r"<h1>([^<]+)<a class=\"headerlink\"", html)  # the chapter's heading
+        title = re.sub(r"\s+", " ", h1.group(1)).strip() if h1 else ""
+        assert title, f"{chapter} has no <h1>"
+        assert title in text, f"the PDF's text does not contain the title of {chapter}: {title!r}"
+        assert title in outline, f"no bookmark for {chapter}: {title!r} not in {outline}"
