@@ -6,7 +6,8 @@ driven by Playwright, which downloads nothing) is the reader. The copy is
 first executed by nbclient, as ``make execute`` stores the chapters, so the
 test sees the explorers' outputs that the current code writes. Then:
 
-1. opened as shipped (untrusted): each explorer shows its default frame and
+1. opened as shipped (untrusted): the first cell (the Colab install cell as
+   ``make colab`` writes it) is collapsed; each explorer shows its default frame and
    "run the cell for a live slider", no control that does nothing, and no
    widget error;
 2. Run All: each explorer becomes a live widget, the precomputed one is
@@ -20,6 +21,7 @@ Screenshots go to ``_build/screenshots/jupyterlab-*.png``.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -59,6 +61,20 @@ def _execute(path: Path) -> None:
     nbformat.write(nb, path)
 
 
+def _with_current_colab_cell(source: Path, target: Path) -> None:
+    """Copy the chapter with its first cell as `make colab` writes it now (tools/colab_cells.py)."""
+    spec = importlib.util.spec_from_file_location("colab_cells", ROOT / "tools" / "colab_cells.py")
+    colab_cells = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(colab_cells)
+    nb = json.loads(source.read_text())
+    cell = colab_cells._colab_cell(colab_cells.repository_url())
+    if nb["cells"] and colab_cells._is_install_cell(nb["cells"][0]):
+        nb["cells"][0] = cell
+    else:
+        nb["cells"].insert(0, cell)
+    target.write_text(json.dumps(nb))
+
+
 def _api(base: str, path: str, method: str = "GET"):
     request = urllib.request.Request(f"{base}{path}", method=method, headers={"Authorization": f"token {TOKEN}"})
     with urllib.request.urlopen(request, timeout=10) as response:
@@ -74,7 +90,7 @@ def lab(tmp_path_factory):
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} not found: sudo apt-get install chromium", pytrace=False)
     folder = tmp_path_factory.mktemp("lab")
-    shutil.copy(CHAPTER, folder / CHAPTER.name)
+    _with_current_colab_cell(CHAPTER, folder / CHAPTER.name)
     _execute(folder / CHAPTER.name)
     home = tmp_path_factory.mktemp("home")  # no user settings, workspaces or signatures leak in
     news = home / "settings" / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
@@ -174,6 +190,9 @@ def test_chapter_1_opens_runs_slides_saves_and_reopens_in_jupyterlab(lab, browse
     for e in explorers:
         assert e == {"shown": True, "controls": False, "still": True, "image": 1}, explorers
     assert ERROR not in _visible_text(page) and "Error displaying widget" not in _visible_text(page)
+    first = page.locator(".jp-Notebook .jp-Cell").first
+    assert first.locator(".jp-InputPlaceholder").is_visible(), "the Colab cell is not collapsed"
+    assert not first.locator(".jp-InputArea-editor").is_visible()
     _shot(page, "1-first-cell")
     page.locator(".dlnotes-explore").first.scroll_into_view_if_needed()
     _shot(page, "1-shipped")
