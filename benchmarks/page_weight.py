@@ -98,7 +98,7 @@ def visit(browser, base: str, path: str) -> tuple[dict[str, int], float, float]:
     return by_kind, load, ready
 
 
-def measure(site: Path, repeats: int) -> dict[str, dict]:
+def measure(site: Path, repeats: int, only: list[str] | None = None) -> dict[str, dict]:
     """Per page: bytes by kind (inline frames split out of the HTML), total, load and ready ms."""
     from playwright.sync_api import sync_playwright
 
@@ -110,7 +110,7 @@ def measure(site: Path, repeats: int) -> dict[str, dict]:
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-            for path in pages_of(site):
+            for path in [p for p in pages_of(site) if not only or p in only]:
                 runs = [visit(browser, base, path) for _ in range(repeats)]
                 by_kind = runs[0][0]
                 inline = sum(len(m) for m in INLINE_IMAGE.findall((site / path).read_bytes()))
@@ -151,10 +151,11 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="cold visits per page (median time)")
     parser.add_argument("--label", default="now", help="heading of this measurement")
     parser.add_argument("--out", type=Path, default=None, help="write the table here (Markdown)")
+    parser.add_argument("--pages", nargs="*", default=None, help="only these pages (paths relative to the site)")
     args = parser.parse_args()
     if not (args.site / "index.html").is_file():
         sys.exit(f"{args.site / 'index.html'} not found: run `make book` first")
-    text = f"### {args.label}\n\n{table(measure(args.site, args.repeats))}\n"
+    text = f"### {args.label}\n\n{table(measure(args.site, args.repeats, args.pages))}\n"
     print(text)
     if args.out:
         args.out.write_text(text)
