@@ -16,6 +16,10 @@ test sees the explorers' outputs that the current code writes. Then:
 3. saved, kernel shut down, reopened with a fresh kernel: no "model not
    found" anywhere, and the precomputed sliders are back and work.
 
+A second test loads the static slider alone in a page, as the web book
+shows it: the handler reveals the controls, and sliding changes the frame,
+its alt text and the aria-valuetext.
+
 Screenshots go to ``_build/screenshots/jupyterlab-*.png``.
 """
 
@@ -246,4 +250,38 @@ def test_chapter_1_opens_runs_slides_saves_and_reopens_in_jupyterlab(lab, browse
     _shot(page, "3-reopened")
     page.locator(".dlnotes-explore").nth(1).scroll_into_view_if_needed()
     _shot(page, "3-reopened-second")
+    page.close()
+
+
+def test_the_static_slider_in_a_plain_page_reveals_its_controls_and_slides(browser, tmp_path):
+    """As in the web book: the HTML alone, inline handlers allowed."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from dlnotes.explore import explore
+
+    def plot(alpha, kind):
+        fig, ax = plt.subplots(figsize=(2, 1.5))
+        ax.plot([0, 1], [0, alpha if kind == "up" else -alpha])
+        return fig
+
+    exp = explore(plot, alpha=[0.1, 0.5, 1.0], kind=["up", "down"], units={"alpha": "per step"}, dpi=50,
+                  describe=lambda alpha, kind: f"a line going {kind} with slope {alpha}", live=False)
+    (tmp_path / "page.html").write_text(f"<!doctype html><html lang=en><body>{exp.html()}</body></html>")
+    page = browser.new_page()
+    page.goto((tmp_path / "page.html").as_uri())
+    page.wait_for_selector(".dlnotes-explore-controls", state="visible")
+    assert not page.locator(".dlnotes-explore-still").is_visible()
+    shown = page.locator(".dlnotes-explore-frames img:visible")
+    assert shown.get_attribute("alt") == "a line going up with slope 0.1"
+    slider = page.locator("input[type=range]")
+    slider.focus()
+    page.keyboard.press("ArrowRight")
+    assert shown.get_attribute("alt") == "a line going up with slope 0.5"
+    assert slider.get_attribute("aria-valuetext") == "alpha = 0.5 per step"
+    page.select_option("select", label="down")
+    assert shown.get_attribute("alt") == "a line going down with slope 0.5"
+    assert page.locator("select").get_attribute("aria-label") == "kind"
     page.close()
