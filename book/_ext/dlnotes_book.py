@@ -82,6 +82,10 @@ def _config_inited(app, config) -> None:
     context = dict(config.html_context or {})
     context.setdefault("default_mode", "auto")
     config.html_context = context
+
+
+def _add_static_path(app, config) -> None:
+    """Serve book/_static (dlnotes.css, dlnotes.js) from the site's _static."""
     config.html_static_path = [*config.html_static_path, str(STATIC)]
 
 
@@ -196,6 +200,7 @@ def _builder_inited(app) -> None:
 
 def setup(app):
     app.connect("config-inited", _config_inited)
+    app.connect("config-inited", _add_static_path)
     app.connect("builder-inited", _builder_inited)
     app.connect("html-page-context", _dedupe_scripts)
     app.connect("build-finished", _build_finished)
