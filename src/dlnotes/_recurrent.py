@@ -113,7 +113,8 @@ def check_weights(kernel, recurrent_kernel, bias, d: int, gates: int):
             f"which would need a width of {width} for H = {h}"
         )
     if kernel.shape != (d, width):
-        raise ValueError(f"kernel must have shape (D, {label}) = ({d}, {width}) for D = {d}, H = {h}; got {kernel.shape}")
+        raise ValueError(f"kernel must have shape (D, {label}) = ({d}, {width}) "
+                         f"for D = {d}, H = {h}; got {kernel.shape}")
     if bias.shape != (width,):
         raise ValueError(f"bias must have shape ({label},) = ({width},), got {bias.shape}")
     return kernel, recurrent_kernel, bias, h

@@ -36,7 +36,9 @@ DIGITS_SOURCE = "scikit-learn digits (8x8, upscaled to 32x32)"
 FALLBACK_MESSAGE = (
     "MNIST could not be loaded, so this uses scikit-learn's bundled digits instead, which need no network."
 )
-"""What :func:`load_mnist` prints when it falls back: the same sentence on every machine (the reason is in the warning)."""
+"""What :func:`load_mnist` prints when it falls back.
+
+The same sentence on every machine (the reason is in the warning)."""
 
 
 class DatasetFallbackWarning(UserWarning):

@@ -91,7 +91,8 @@ def _layer_numbers(keys, prefix: str) -> list[int]:
     numbers = sorted(int(k[len(prefix):]) for k in keys
                      if isinstance(k, str) and k.startswith(prefix) and k[len(prefix):].isdigit())
     if numbers != list(range(1, len(numbers) + 1)):
-        raise ValueError(f"grads must hold {prefix}1, {prefix}2, ... in layer order without gaps, got {sorted(map(str, keys))}")
+        raise ValueError(f"grads must hold {prefix}1, {prefix}2, ... in layer order without gaps, "
+                         f"got {sorted(map(str, keys))}")
     return numbers
 
 

@@ -95,7 +95,8 @@ def gradient_descent(cost_and_gradients, W, b, X, y, lr: float, epochs: int):
     cost before each step and after the last (epochs + 1 values).
     """
     if not callable(cost_and_gradients):
-        raise TypeError(f"cost_and_gradients must be callable as (W, b, X, y) -> (J, dW, db), got {cost_and_gradients!r}")
+        raise TypeError(f"cost_and_gradients must be callable as (W, b, X, y) -> (J, dW, db), "
+                        f"got {cost_and_gradients!r}")
     lr, epochs = learning_rate(lr), positive_int(epochs, "epochs")
     history = {"cost": []}
     for done in range(epochs):  # `done` epochs completed so far

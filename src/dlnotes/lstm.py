@@ -75,7 +75,8 @@ def lstm_step_forward(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias):
     h_prev = check_state(h_prev, x_t.shape[0], units, "h_prev")
     c_prev = check_state(c_prev, x_t.shape[0], units, "c_prev")
     h, c, gates = _step(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias)
-    cache = RecurrentCache(x_t[:, None], h_prev, h[:, None], kernel, recurrent_kernel, c_prev, c[:, None], gates[:, None])
+    cache = RecurrentCache(x_t[:, None], h_prev, h[:, None], kernel, recurrent_kernel,
+                           c_prev, c[:, None], gates[:, None])
     return h, c, cache
 
 

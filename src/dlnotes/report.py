@@ -55,7 +55,9 @@ def say(markdown: str) -> None:
 
 
 def power_of_ten(bound: float) -> str:
-    """``1e-06`` written as ``1e-6`` (and ``1e+03`` as ``1e3``); other bounds as ``%g``. bound: a positive finite number."""
+    """``1e-06`` written as ``1e-6`` (and ``1e+03`` as ``1e3``); other bounds as ``%g``.
+
+    bound: a positive finite number."""
     bound = _positive_finite(bound, "bound")
     exponent = math.log10(bound)
     if exponent == round(exponent):

@@ -24,7 +24,8 @@ import pytest  # noqa: E402
 import dlnotes  # noqa: E402
 # Importing the test modules runs their @covers, which fill COVERED.
 from properties import (  # noqa: F401, E402
-    test_activations_losses, test_conv_pooling, test_recurrent, test_tools, test_training,
+    test_activations_losses, test_conv_pooling, test_exercises_props, test_models_extra,
+    test_normalization, test_recurrent, test_tools, test_training,
 )
 from properties.support import (  # noqa: E402
     COVERED, EXCLUDED, KNOWN,

@@ -64,7 +64,8 @@ def _gd_step_no_penalty(w, b, X, y, lr, lam):
 
 _GD_NO_MEAN = "missing 1/N: the cost is the *mean* loss, so its gradient is X^T (p - y) / N"
 _GD_SIGN = "sign: a gradient-descent step goes against the gradient, w - lr * dJ/dw"
-_GD_TRANSPOSED = "transposed: the gradient is X^T (p - y), one entry per feature; X (p - y) mixes up examples and features"
+_GD_TRANSPOSED = ("transposed: the gradient is X^T (p - y), one entry per feature; "
+                  "X (p - y) mixes up examples and features")
 _GD_PENALISED_BIAS = "the bias is not penalised: (lam / 2) ||w||^2 has no b in it, so db is the mean of p - y alone"
 _GD_HALF_PENALTY = "the penalty's gradient is off by 2: d/dw of (lam / 2) ||w||^2 is lam * w"
 _GD_NO_PENALTY = "the penalty is missing: d/dw of (lam / 2) ||w||^2 adds lam * w to the gradient"
