@@ -347,6 +347,21 @@ def test_chapter1_has_its_sliders():
     assert html.count('class="dlnotes-explore"') >= 2, "chapter 1 should carry at least two sliders"
 
 
+# Issue 17: a page's inline pictures (the sliders' precomputed frames) weigh
+# under 1 MB, as encoded in the HTML (base64), the bytes a reader downloads.
+INLINE_IMAGE = re.compile(rb"data:image/[a-z+]+;base64,[A-Za-z0-9+/=]+")
+INLINE_BUDGET = 1_000_000
+
+
+def test_slider_frames_weigh_under_1_mb_a_page(site):
+    heavy = {}
+    for path in built_pages(site)[0]:
+        inline = sum(len(m) for m in INLINE_IMAGE.findall((site / path).read_bytes()))
+        if inline >= INLINE_BUDGET:
+            heavy[path] = inline
+    assert not heavy, f"inline frames over {INLINE_BUDGET:,} bytes: {heavy}"
+
+
 def test_static_sliders_swap_the_figure(chapter, server):
     """Every precomputed slider of the chapter responds: one move shows another frame."""
     page = chapter.page

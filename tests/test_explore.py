@@ -51,7 +51,7 @@ def test_static_html_loads_nothing_from_the_network():
     html = explore(line_plot, alpha=[0.0, 0.5], live=False).html()
     assert "http://" not in html and "https://" not in html
     assert "<script" not in html  # inline handlers only
-    assert all('src="data:image/png;base64,' in t for t in img_tags(html))
+    assert all('src="data:image/webp;base64,' in t for t in img_tags(html))
 
 
 def test_mimebundle_is_the_static_output_html_and_png_never_the_widget():
@@ -264,3 +264,18 @@ def test_the_live_figure_carries_the_description():
     assert ">slope 0.0</p>" in description.value and 'aria-live="polite"' in description.value
     slider.value = 0.5
     assert ">slope 0.5</p>" in description.value
+
+
+def test_the_web_book_gets_each_frame_as_lossless_webp_of_the_same_pixels():
+    from PIL import Image
+
+    exp = explore(line_plot, alpha=[0.0, 0.3], kind=["relu", "linear"], dpi=100, live=False)
+    tags = img_tags(exp.html())
+    assert len(tags) == len(exp.frames) == 4
+    for tag in tags:
+        key = tuple(int(i) for i in re.search(r'data-key="([0-9,]+)"', tag).group(1).split(","))
+        data = base64.b64decode(re.search(r'src="data:image/webp;base64,([A-Za-z0-9+/=]+)"', tag).group(1))
+        webp, png = Image.open(io.BytesIO(data)), Image.open(io.BytesIO(exp.frames[key]))
+        assert webp.format == "WEBP"
+        assert np.array_equal(np.asarray(webp.convert("RGB")), np.asarray(png.convert("RGB")))  # lossless
+        assert len(data) < len(exp.frames[key])  # and smaller than the palette PNG
