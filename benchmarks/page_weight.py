@@ -11,6 +11,9 @@ host are aborted (the book must not need them). For each page it records:
   and split into the HTML document, the slider frames inlined in it (base64
   ``data:image`` URIs), Font Awesome (CSS and web fonts), MathJax (the loader,
   its components and fonts), other theme CSS/JS/fonts, and images;
+- what a host that compresses text sends (GitHub Pages, Read the Docs and
+  Netlify gzip HTML, CSS, JavaScript and SVG): each such response's file
+  gzipped at level 6, the rest (PNG, WOFF2) as it is;
 - the load time: median over ``--repeats`` visits of the time from navigation
   to the ``load`` event, and to the end of MathJax's typesetting ("ready").
 
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import gzip
 import http.server
 import re
 import statistics
@@ -36,6 +40,8 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 NOT_PAGES = ("_static/", "_sources/", "_images/")
 INLINE_IMAGE = re.compile(rb"data:image/[a-z+]+;base64,[A-Za-z0-9+/=]+")
+# What static hosts compress (already-compressed formats such as PNG and WOFF2 go as they are).
+COMPRESSED_SUFFIXES = (".html", ".js", ".css", ".svg", ".json", ".txt", ".xml")
 KINDS = ("html", "inline frames", "Font Awesome", "MathJax", "theme", "images", "other")
 
 
@@ -71,8 +77,17 @@ def pages_of(site: Path) -> list[str]:
     return found
 
 
-def visit(browser, base: str, path: str) -> tuple[dict[str, int], float, float]:
-    """(bytes by kind, ms to load, ms to MathJax ready) of one cold visit."""
+def gzipped_size(site: Path, base: str, url: str, size: int) -> int:
+    """The bytes a compressing host would send for ``url``: its file gzipped, if it is text."""
+    local = url.split("?", 1)[0].split("#", 1)[0]
+    if not local.startswith(base) or not local.endswith(COMPRESSED_SUFFIXES):
+        return size
+    file = site / local[len(base):]
+    return len(gzip.compress(file.read_bytes(), compresslevel=6, mtime=0)) if file.is_file() else size
+
+
+def visit(browser, base: str, path: str, site: Path) -> tuple[dict[str, int], float, float, int]:
+    """(bytes by kind, ms to load, ms to MathJax ready, bytes if gzipped) of one cold visit."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base) else r.abort())
     page = context.new_page()
@@ -92,10 +107,12 @@ def visit(browser, base: str, path: str) -> tuple[dict[str, int], float, float]:
     )
     context.close()
     by_kind = dict.fromkeys(KINDS, 0)
+    gzipped = 0
     for request, size in sizes.items():
         url, rtype = types.get(request, ("", ""))
         by_kind[kind(url, rtype)] += size
-    return by_kind, load, ready
+        gzipped += gzipped_size(site, base, url, size)
+    return by_kind, load, ready, gzipped
 
 
 def measure(site: Path, repeats: int, only: list[str] | None = None) -> dict[str, dict]:
@@ -111,7 +128,7 @@ def measure(site: Path, repeats: int, only: list[str] | None = None) -> dict[str
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
             for path in [p for p in pages_of(site) if not only or p in only]:
-                runs = [visit(browser, base, path) for _ in range(repeats)]
+                runs = [visit(browser, base, path, site) for _ in range(repeats)]
                 by_kind = runs[0][0]
                 inline = sum(len(m) for m in INLINE_IMAGE.findall((site / path).read_bytes()))
                 by_kind["inline frames"] = inline
@@ -119,6 +136,7 @@ def measure(site: Path, repeats: int, only: list[str] | None = None) -> dict[str
                 results[path] = {
                     "bytes": by_kind,
                     "total": sum(by_kind.values()),
+                    "gzipped": runs[0][3],
                     "load_ms": statistics.median(r[1] for r in runs),
                     "ready_ms": statistics.median(r[2] for r in runs),
                 }
@@ -135,11 +153,11 @@ def kb(n: int) -> str:
 
 def table(results: dict[str, dict]) -> str:
     """The Markdown table of one measurement: kB per kind, total, and times."""
-    head = "| page | " + " | ".join(f"{k} (kB)" for k in KINDS) + " | total (kB) | load (ms) | ready (ms) |"
-    rule = "|---" * (len(KINDS) + 4) + "|"
+    head = "| page | " + " | ".join(f"{k} (kB)" for k in KINDS) + " | total (kB) | gzipped by the host (kB) | load (ms) | ready (ms) |"
+    rule = "|---" * (len(KINDS) + 5) + "|"
     rows = [
         f"| {path} | " + " | ".join(kb(r["bytes"][k]) for k in KINDS)
-        + f" | {kb(r['total'])} | {r['load_ms']:.0f} | {r['ready_ms']:.0f} |"
+        + f" | {kb(r['total'])} | {kb(r['gzipped'])} | {r['load_ms']:.0f} | {r['ready_ms']:.0f} |"
         for path, r in results.items()
     ]
     return "\n".join([head, rule, *rows])

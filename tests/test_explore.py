@@ -56,8 +56,9 @@ def test_static_html_loads_nothing_from_the_network():
 
 def test_mimebundle_is_the_static_output_html_and_png_never_the_widget():
     exp = explore(line_plot, alpha=[0.0, 0.5], live=True)
-    bundle = exp._repr_mimebundle_()
+    bundle, metadata = exp._repr_mimebundle_()
     assert set(bundle) == {"text/plain", "text/html", "image/png"}
+    assert metadata == {"image/png": {"alt": "alpha = 0"}}  # the fallback PNG's alt text
     assert base64.b64decode(bundle["image/png"]) == exp.frames[(0,)]
     assert bundle["text/plain"] == "Explorer: alpha in [0 .. 0.5] (2 values); 2 precomputed frame(s)"
 
@@ -65,10 +66,16 @@ def test_mimebundle_is_the_static_output_html_and_png_never_the_widget():
 def test_display_writes_the_static_output_then_the_live_one_in_a_kernel(monkeypatch):
     import IPython.display
 
-    shown = []
-    monkeypatch.setattr(IPython.display, "display", lambda obj, raw=False: shown.append((obj, raw)))
-    explore(line_plot, alpha=[0.0, 0.5], live=False)._ipython_display_()
+    shown, metas = [], []
+
+    def display(obj, raw=False, metadata=None):
+        shown.append((obj, raw))
+        metas.append(metadata)
+
+    monkeypatch.setattr(IPython.display, "display", display)
+    explore(line_plot, alpha=[0.0, 0.5], live=False, describe=lambda alpha: f"slope {alpha}")._ipython_display_()
     assert [set(b) for b, _ in shown] == [{"text/plain", "text/html", "image/png"}]
+    assert metas == [{"image/png": {"alt": "slope 0.0"}}]
     shown.clear()
     exp = explore(line_plot, alpha=[0.0, 0.5], live=True)
     exp._ipython_display_()

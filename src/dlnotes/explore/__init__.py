@@ -154,13 +154,18 @@ class Explorer:
         return self._widget
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        """The static output: the HTML slider, the initial frame as PNG, and a one-line summary."""
+        """The static output: (data, metadata) with the HTML slider, the initial frame as PNG and a summary.
+
+        The PNG's metadata carries its alt text (``{"image/png": {"alt": ...}}``,
+        the key IPython's ``Image(alt=...)`` writes and nbconvert's HTML reads).
+        """
         first = tuple(self.initial[n] for n in self.names)
-        return {
+        data = {
             "text/plain": self._summary(),
             "text/html": self.html(),
             "image/png": base64.b64encode(self.frames[first]).decode("ascii"),
         }
+        return data, {"image/png": {"alt": self.alts[first]}}
 
     def live_bundle(self) -> dict:
         """The live output: the ipywidgets view, with an empty text and HTML fallback.
@@ -179,7 +184,8 @@ class Explorer:
     def _ipython_display_(self):
         from IPython.display import display
 
-        display(self._repr_mimebundle_(), raw=True)
+        data, metadata = self._repr_mimebundle_()
+        display(data, raw=True, metadata=metadata)
         if self.live:
             display(self.live_bundle(), raw=True)
 
