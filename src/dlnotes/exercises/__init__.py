@@ -32,27 +32,26 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import activations, convolution, limits, logistic, networks, recurrent
+from . import (
+    activations,
+    architectures,
+    convolution,
+    limits,
+    logistic,
+    networks,
+    recurrent,
+)
 from ._checking import Answer, Failed, Implement
 
 __all__ = ["Answer", "Implement", "Report", "answer", "available", "check"]
 
-_MODULES = (activations, logistic, networks, recurrent, convolution, limits)
-
-
-def _legacy(name: str, entry) -> Implement:
-    """A chapter module still in the old ``{name: (prompt, [(label, run(fn))])}`` form."""
-    prompt, checks = entry
-    return Implement(name, prompt, [(label, lambda fn, rng, run=run: run(fn)) for label, run in checks],
-                     reference=None)
+_MODULES = (activations, logistic, networks, recurrent, convolution, architectures, limits)
 
 
 def _registry() -> dict[str, Implement | Answer]:
     exercises: dict[str, Implement | Answer] = {}
     for module in _MODULES:
-        entries = module.EXERCISES
-        items = ([_legacy(n, e) for n, e in entries.items()] if isinstance(entries, dict) else list(entries))
-        for exercise in items:
+        for exercise in module.EXERCISES:
             if exercise.name in exercises:
                 raise RuntimeError(f"exercise {exercise.name!r} is defined twice")
             exercises[exercise.name] = exercise

@@ -26,6 +26,8 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
+from ..gradients import numerical_gradient
+
 Check = Callable[[Callable, np.random.Generator], None]
 
 
@@ -163,6 +165,27 @@ def compare(got: np.ndarray, want: np.ndarray, inputs: np.ndarray | None, what: 
         f"expected {float(want.flat[i]):.6g}"
         f" ({int(bad.sum())} of {bad.size} values wrong)"
     )
+
+
+def numerical_backward(forward: Callable[..., np.ndarray], dout: np.ndarray,
+                       *inputs: np.ndarray) -> tuple[np.ndarray, ...]:
+    """What a backward pass given ``dout`` must return, by centred finite differences.
+
+    The gradient of L = sum(dout * forward(*inputs)) with respect to each input in
+    turn (:func:`dlnotes.gradients.numerical_gradient`, eps = 1e-6), the others held fixed.
+    forward: the layer's forward function; its output has dout's shape.
+    dout: (the output's shape) the upstream gradient dL/d(output).
+    inputs: float64 arrays of any shapes; left unchanged (a copy of each is perturbed).
+    Returns one gradient per input, each shaped like that input.
+    """
+    def loss_of(k: int) -> Callable[[np.ndarray], float]:
+        def loss(value: np.ndarray) -> float:
+            values = list(inputs)
+            values[k] = value
+            return float(np.sum(dout * forward(*values)))
+        return loss
+
+    return tuple(numerical_gradient(loss_of(k), inputs[k].copy()) for k in range(len(inputs)))
 
 
 def relative_error(a: np.ndarray, b: np.ndarray) -> float:
