@@ -15,6 +15,8 @@ import pytest
 import yaml
 from pybtex.database import parse_file, parse_string
 
+from test_book_browser import site  # noqa: F401 - the built book, a fixture used by name
+
 ROOT = Path(__file__).resolve().parents[1]
 BIB = ROOT / "book" / "references.bib"
 SOURCES = sorted((ROOT / "book").glob("*.md")) + sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -109,3 +111,79 @@ def test_the_book_reads_the_bibliography_and_prints_it():
     assert "```{bibliography}" in (ROOT / "book" / "references.md").read_text()
     toc = (ROOT / "_toc.yml").read_text()
     assert "book/references" in toc and "book/teaching" in toc
+
+
+# -- the References page labels entries as the chapters cite them -------------------
+def _bibstyle():
+    import importlib.util
+
+    path = ROOT / "book" / "_ext" / "dlnotes_bibstyle.py"
+    spec = importlib.util.spec_from_file_location("dlnotes_bibstyle", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_labels_are_author_year_as_in_the_text():
+    style = _bibstyle()
+    entries = parse_string(
+        r"""
+        @article{one, author = {Jeffrey L. Elman}, title = {T}, year = {1990}}
+        @article{two, author = {Xavier Glorot and Yoshua Bengio}, title = {T}, year = {2010}}
+        @article{three, author = {Yann LeCun and L{\'e}on Bottou and Yoshua Bengio}, title = {T}, year = {1998}}
+        @article{prefix, author = {Laurens van der Maaten}, title = {T}, year = {2008}}
+        @article{braces, author = {J{\"u}rgen Schmidhuber}, title = {T}, year = {2015}}
+        @misc{nobody, title = {MNIST}, year = {2010}}
+        """,
+        "bibtex",
+    ).entries
+    labels = list(style.AuthorYearLabelStyle().format_labels(entries.values()))
+    assert labels == [
+        "Elman, 1990", "Glorot and Bengio, 2010", "LeCun et al., 1998",
+        "van der Maaten, 2008", "Schmidhuber, 2015", "MNIST, 2010",
+    ]
+
+
+def test_equal_labels_get_a_letter_after_the_year():
+    style = _bibstyle()
+    entries = parse_string(
+        r"""
+        @article{a, author = {Kaiming He and X Zhang and S Ren}, title = {A}, year = {2016}}
+        @article{b, author = {Kaiming He and Y Other and Z Third}, title = {B}, year = {2016}}
+        @article{c, author = {Kaiming He and X Zhang and S Ren}, title = {C}, year = {2015}}
+        """,
+        "bibtex",
+    ).entries
+    labels = list(style.AuthorYearLabelStyle().format_labels(entries.values()))
+    assert labels == ["He et al., 2016a", "He et al., 2016b", "He et al., 2015"]
+
+
+def test_the_book_uses_the_author_year_style():
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())["sphinx"]
+    assert config["local_extensions"].get("dlnotes_bibstyle") == "book/_ext"
+    assert config["config"]["bibtex_default_style"] == _bibstyle().STYLE
+
+
+def test_every_citation_reads_like_the_entry_it_links_to(site):
+    """In the built book, "[LeCun et al., 1998]" in a chapter leads to the entry labelled the same."""
+    page = (site / "book" / "references.html").read_text(encoding="utf-8")
+    labels = dict(re.findall(
+        r'<div class="citation" id="([^"]+)"[^>]*>\s*<span class="label"><span class="fn-bracket">\[</span>'
+        r"(.*?)<span", page))
+    assert len(labels) >= 20, "the References page lists too few entries"
+    link = re.compile(r'<a class="reference internal" href="[^"]*references\.html#([^"]+)"[^>]*>(.*?)</a>')
+    citations = 0
+    for html_file in sorted(site.rglob("*.html")):
+        text = html_file.read_text(encoding="utf-8")
+        for match in link.finditer(text):
+            target, shown = match.group(1), re.sub(r"<[^>]+>", "", match.group(2))
+            if target not in labels:
+                continue
+            citations += 1
+            label = labels[target]
+            if shown != label:
+                # {cite:t}: "LeCun et al. [1998]", the year alone in the link
+                who, year = label.rsplit(", ", 1)
+                before = re.sub(r"<[^>]+>", "", text[max(0, match.start() - 400):match.start()])
+                assert shown == year and before.endswith(f"{who} ["), (html_file.name, shown, label)
+    assert citations >= 20, f"only {citations} citations found in the built book"
