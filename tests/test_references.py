@@ -183,7 +183,7 @@ def test_every_citation_reads_like_the_entry_it_links_to(site):
             label = labels[target]
             if shown != label:
                 # {cite:t}: "LeCun et al. [1998]", the year alone in the link
-                who, year = label.rsplit(", ", 1)
+                who, _, year = label.rpartition(", ")
                 before = re.sub(r"<[^>]+>", "", text[max(0, match.start() - 400):match.start()])
                 assert shown == year and before.endswith(f"{who} ["), (html_file.name, shown, label)
     assert citations >= 20, f"only {citations} citations found in the built book"
