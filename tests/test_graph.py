@@ -283,6 +283,50 @@ def test_draw_down_puts_inputs_above_the_output_in_a_narrow_figure(rng, close_fi
         draw(n["L"], direction="up")
 
 
+def _arrows(fig):
+    """(start, end, rad) of every arrow, in data coordinates."""
+    (ax,) = fig.axes
+    return [(t.xyann, t.xy, t.arrow_patch.get_connectionstyle().rad)
+            for t in ax.texts if getattr(t, "arrow_patch", None) is not None]
+
+
+@pytest.mark.parametrize("direction", ["right", "down"])
+def test_an_arrow_that_skips_a_level_bows_outwards_and_the_others_are_straight(direction, close_figures):
+    # b feeds c and d; d also reads c, so the arrow b -> d skips c's level
+    x = Node(0.5, "x")
+    b = x.sigmoid()
+    b.label = "b"
+    c = b.log()
+    c.label = "c"
+    d = b + c
+    d.label = "d"
+    d.backward()
+    arrows = _arrows(draw(d, direction=direction))
+    assert len(arrows) == 4  # x -> b, b -> c, b -> d, c -> d
+    curved = [a for a in arrows if a[2] != 0]
+    assert len(curved) == 1 and all(rad == 0 for *_, rad in arrows if (*_, rad) not in curved)
+    (x0, y0), (x1, y1), rad = curved[0]
+    # arc3's control point: the chord's middle moved by rad * (dy, -dx)
+    control = ((x0 + x1) / 2 + rad * (y1 - y0), (y0 + y1) / 2 - rad * (x1 - x0))
+    across = 0 if direction == "down" else 1  # the axis across the levels; the middle line is at 0
+    middle = ((x0 + x1) / 2, (y0 + y1) / 2)
+    assert abs(control[across]) > abs(middle[across])  # away from the boxes in the middle
+
+
+@pytest.mark.parametrize("direction", ["right", "down"])
+def test_the_logistic_units_level_skipping_arrow_bows_away_from_the_middle(direction, rng, close_figures):
+    n = logistic_unit(**random_unit_values(rng))
+    n["L"].backward()
+    curved = [a for a in _arrows(draw(n["L"], direction=direction)) if a[2] != 0]
+    assert curved, "the cross-entropy's y*log(a) branch skips a level"
+    across = 0 if direction == "down" else 1
+    for start, end, rad in curved:
+        (x0, y0), (x1, y1) = start, end
+        bow = (rad * (y1 - y0), -rad * (x1 - x0))[across]  # how far arc3 moves the chord's middle, across
+        side = start[across] or end[across]  # the side of the middle line the arrow starts on
+        assert side != 0 and bow * side > 0, (start, end, rad)  # it bows further out on that side
+
+
 # --------------------------------------------------------------- bad input
 
 

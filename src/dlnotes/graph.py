@@ -197,7 +197,8 @@ def draw(output: Node, title: str | None = None, figsize=None, show_constants: b
     levels as columns, inputs on the left (wide: best on a wide screen);
     ``direction="down"`` draws them as rows, inputs at the top, in a figure
     2 inches wide per node of the widest level (8 for a logistic unit) with
-    10-point text, legible at the width of a page or a phone. Plain numbers
+    10-point text, legible at the width of a page or a phone. An arrow that
+    skips a level bows outwards around the boxes between. Plain numbers
     (such as the 1 in ``1 - a``) are left out unless ``show_constants``.
     Returns the Figure.
     """
@@ -244,8 +245,10 @@ def draw(output: Node, title: str | None = None, figsize=None, show_constants: b
             if id(parent) not in shown:
                 continue
             px, py = position[id(parent)]
-            ax.annotate("", xy=(x - half[0], y + half[1]), xytext=(px + half[0], py - half[1]),
-                        arrowprops=dict(arrowstyle="->", color="0.5", lw=1))
+            start, end = (px + half[0], py - half[1]), (x - half[0], y + half[1])
+            bend = _bend(start, end, place[id(node)][0] - place[id(parent)][0], direction)
+            ax.annotate("", xy=end, xytext=start,
+                        arrowprops=dict(arrowstyle="->", color="0.5", lw=1, connectionstyle=f"arc3,rad={bend}"))
         name = node.label or ""
         head = f"{name} = {node.op}" if name and node.op else (name or node.op)
         ax.text(x, y, f"{head}\nvalue {node.value:.4g}\ngrad {node.grad:.4g}",
@@ -262,3 +265,24 @@ def draw(output: Node, title: str | None = None, figsize=None, show_constants: b
     ax.axis("off")
     ax.set_title(title or "computational graph: forward value and gradient of each node")
     return fig
+
+
+def _bend(start, end, levels_apart: int, direction: str) -> float:
+    """How much an arrow curves (matplotlib's arc3 ``rad``): 0 between neighbouring levels.
+
+    An arrow that skips a level would cross the boxes of the levels between,
+    which sit near the middle of the figure; it bows outwards instead, away
+    from the middle line (x = 0 when drawn downwards, y = 0 to the right).
+    arc3 moves its control point by rad * (dy, -dx) from the chord's middle.
+    """
+    if levels_apart <= 1:
+        return 0.0
+    (x0, y0), (x1, y1) = start, end
+    dx, dy = x1 - x0, y1 - y0
+    if direction == "down":
+        outward = x0 if x0 != 0 else x1
+        push = dy * outward  # the control point's move along x, times the side it should go to
+    else:
+        outward = y0 if y0 != 0 else y1
+        push = -dx * outward
+    return 0.3 if push >= 0 else -0.3
