@@ -257,6 +257,17 @@ def test_clip_by_global_norm_matches_tf_clip_by_global_norm(tf, rng, scale, clip
         assert after == norm, "below the threshold nothing changes"
 
 
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
+def test_clip_by_global_norm_of_a_non_finite_gradient_is_all_nan_as_in_tf(tf, bad):
+    grads = {"dW1": np.array([[1.0, bad]]), "db1": np.array([2.0])}
+    clipped, norm = optim.clip_by_global_norm(grads, 1.0)
+    tf_clipped, tf_norm = tf.clip_by_global_norm([tf.constant(grads[k]) for k in grads], 1.0)
+    assert np.isnan(norm) == np.isnan(tf_norm.numpy()) and (np.isnan(norm) or norm == tf_norm.numpy() == np.inf)
+    for k, want in zip(grads, tf_clipped):
+        assert np.isnan(want.numpy()).all() and np.isnan(clipped[k]).all()
+        assert clipped[k].dtype == grads[k].dtype and clipped[k].shape == grads[k].shape
+
+
 def test_clip_by_global_norm_keeps_the_direction(rng):
     grads = {k: 50 * g for k, g in random_grads(rng).items()}
     clipped, norm = optim.clip_by_global_norm(grads, 2.0)

@@ -122,14 +122,18 @@ def clip_by_global_norm(grads: dict, clip_norm: float) -> tuple[dict, float]:
     """Scale all gradients together so their global norm is at most ``clip_norm``.
 
     Returns (clipped grads, the global norm before clipping), like
-    ``tf.clip_by_global_norm``.
+    ``tf.clip_by_global_norm``; as there, a norm that is inf or NaN makes
+    every clipped entry NaN (no direction survives an infinite gradient).
     """
     clip_norm = check_clip_norm(clip_norm)
     norm = global_norm(grads)   # also checks grads
     if clip_norm is None or norm <= clip_norm:
         return grads, norm
+    arrays = _arrays(grads, "grads")
+    if not np.isfinite(norm):
+        return {k: np.full_like(g, np.nan) for k, g in arrays.items()}, norm
     scale = clip_norm / norm
-    return {k: g * scale for k, g in _arrays(grads, "grads").items()}, norm
+    return {k: g * scale for k, g in arrays.items()}, norm
 
 
 class SGD:
