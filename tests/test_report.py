@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from dlnotes.report import below, count_reaching, over_seeds, percent, power, power_of_ten, say, sci
+from dlnotes.report import below, count_reaching, over_seeds, percent, power, power_of_ten, say, sci, table
 
 
 def test_say_displays_markdown_and_returns_nothing(monkeypatch):
@@ -125,3 +125,33 @@ def test_numpy_numbers_and_iterators_still_work():
     assert count_reaching([float("inf"), -1.0], 0.0) == 1
     assert over_seeds(np.array([0.9, 0.95, 1.0])) == "median 0.95 (0.90 to 1.00 over 3 seeds)"
     assert below(np.array([1e-9], np.float16), 1e-6) == "below 1e-6"
+
+
+def test_table_writes_a_markdown_table_with_one_alignment_per_column():
+    got = table(["$z$", "share"], [[0, "25.0%"], [np.int64(3), "4.7%"]], align="lr")
+    assert got == "| $z$ | share |\n|---|---:|\n| 0 | 25.0% |\n| 3 | 4.7% |"
+    assert table(["a", "b", "c"], [["x", "y", "z"]]).splitlines()[1] == "|---|---|---|"  # left by default
+    assert table(["a"], [["x"]], align="c").splitlines()[1] == "|:---:|"
+
+
+def test_table_escapes_pipes_so_a_cell_stays_one_cell():
+    got = table(["norm"], [["||dJ/dW||"]])
+    assert got.splitlines()[2] == "| \\|\\|dJ/dW\\|\\| |"
+
+
+@pytest.mark.parametrize("call, exc, pattern", [
+    (lambda: table("ab", [["x", "y"]]), TypeError, "header must be a non-empty list"),
+    (lambda: table([], [[]]), TypeError, "header must be a non-empty list"),
+    (lambda: table(["a", "b"], [["x"]]), ValueError, r"rows\[0\] has 1 cells, expected 2"),
+    (lambda: table(["a"], [["x"], ["y", "z"]]), ValueError, r"rows\[1\] has 2 cells, expected 1"),
+    (lambda: table(["a"], [[0.1]]), TypeError, r"rows\[0\]\[0\] must be a str or an int .*got 0.1 of type float"),
+    (lambda: table(["a"], [[True]]), TypeError, r"rows\[0\]\[0\] must be a str or an int"),
+    (lambda: table(["a"], ["x"]), TypeError, r"rows\[0\] must be a list of cells"),
+    (lambda: table(["a"], "x"), TypeError, "rows must be an iterable of rows"),
+    (lambda: table(["a"], []), ValueError, "rows is empty"),
+    (lambda: table(["a", "b"], [["x", "y"]], align="r"), ValueError, "align must be 2 letters"),
+    (lambda: table(["a"], [["x"]], align="x"), ValueError, "align must be 1 letters from 'l', 'r', 'c'"),
+])
+def test_table_refuses_malformed_tables_naming_the_argument(call, exc, pattern):
+    with pytest.raises(exc, match=pattern):
+        call()

@@ -27,13 +27,16 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Iterable
+from typing import Iterable, Sequence
 
 import numpy as np
 
 from ._validate import as_float_array
 
-__all__ = ["say", "power_of_ten", "power", "sci", "below", "percent", "count_reaching", "over_seeds"]
+__all__ = ["say", "table", "power_of_ten", "power", "sci", "below", "percent", "count_reaching", "over_seeds"]
+
+# table()'s column alignments: the Markdown separator for each letter.
+ALIGN = {"l": "---", "r": "---:", "c": ":---:"}
 
 
 def say(markdown: str) -> None:
@@ -52,6 +55,49 @@ def say(markdown: str) -> None:
     shown = Markdown("")   # Markdown(markdown) would read a file, or fetch a URL, when the text names one
     shown.data = markdown
     display(shown)
+
+
+def table(header: Sequence[str], rows: Iterable[Sequence], align: str | None = None) -> str:
+    """A Markdown table, for :func:`say`: ``say(table(["layer", "norm"], rows, align="lr"))``.
+
+    header: the column titles, Markdown (``"$\\sigma(z)$"`` is maths).
+    rows: one sequence of cells per row, each as long as ``header``. A cell
+        is a str or an int: format a float yourself (``f"{x:.3f}"``,
+        :func:`percent`, :func:`sci`), to as many digits as stay the same on
+        every CPU. A ``|`` in a cell is escaped.
+    align: one letter per column, ``l`` (left, the default), ``r`` (right,
+        for numbers) or ``c`` (centre).
+    Returns the table as text: a header line, the separator line, one line per row.
+    """
+    if isinstance(header, str) or not isinstance(header, Sequence) or not header:
+        raise TypeError(f"header must be a non-empty list of column titles, got {header!r}")
+    width = len(header)
+    align = "l" * width if align is None else align
+    if not isinstance(align, str) or len(align) != width or set(align) - set(ALIGN):
+        raise ValueError(f"align must be {width} letters from 'l', 'r', 'c' (one per column), got {align!r}")
+    if isinstance(rows, (str, bytes)) or not isinstance(rows, Iterable):
+        raise TypeError(f"rows must be an iterable of rows, got {rows!r}")
+    lines = [_row(header, width, "header"), "|" + "|".join(ALIGN[a] for a in align) + "|"]
+    for k, row in enumerate(rows):
+        lines.append(_row(row, width, f"rows[{k}]"))
+    if len(lines) == 2:
+        raise ValueError("rows is empty: a table needs at least one row")
+    return "\n".join(lines)
+
+
+def _row(cells, width: int, name: str) -> str:
+    """One table line, ``| a | b |``, from ``width`` cells (str or int)."""
+    if isinstance(cells, (str, bytes)) or not isinstance(cells, Sequence):
+        raise TypeError(f"{name} must be a list of cells, got {cells!r}")
+    if len(cells) != width:
+        raise ValueError(f"{name} has {len(cells)} cells, expected {width} (one per column): {list(cells)!r}")
+    texts = []
+    for j, cell in enumerate(cells):
+        if isinstance(cell, bool) or not isinstance(cell, (str, numbers.Integral)):
+            raise TypeError(f"{name}[{j}] must be a str or an int (format numbers yourself, e.g. f'{{x:.3f}}'), "
+                            f"got {cell!r} of type {type(cell).__name__}")
+        texts.append(str(cell).replace("|", "\\|"))
+    return "| " + " | ".join(texts) + " |"
 
 
 def power_of_ten(bound: float) -> str:

@@ -284,6 +284,29 @@ def test_say(markdown):
         assert got is None and shown[0]._repr_markdown_() == markdown
 
 
+@covers("report.table")
+@examples(40)
+@given(header=st.one_of(st.lists(st.text(max_size=6), min_size=1, max_size=4), NOT_ARRAYS),
+       rows=st.one_of(st.lists(st.lists(st.one_of(st.text(max_size=6), st.integers(-99, 99), st.floats(0, 1)),
+                                        min_size=1, max_size=4), max_size=3), NOT_ARRAYS),
+       align=st.one_of(st.none(), st.text(alphabet="lrcx", max_size=4), NOT_NUMBERS))
+def test_report_table(header, rows, align):
+    got = outcome(report.table, header, rows, align, names=("header", "rows", "align"))
+    header_ok = isinstance(header, list) and len(header) > 0 and all(isinstance(h, str) for h in header)
+    align_ok = align is None or (isinstance(align, str) and header_ok and len(align) == len(header)
+                                 and set(align) <= set("lrc"))
+    rows_ok = (isinstance(rows, list) and len(rows) > 0 and header_ok
+               and all(isinstance(r, list) and len(r) == len(header)
+                       and all(isinstance(c, (str, int)) for c in r) for r in rows))
+    assert (got is REFUSED) == (not (header_ok and align_ok and rows_ok)), (header, rows, align, got)
+    if got is not REFUSED:
+        lines = got.split("\n")
+        assert len(lines) == 2 + len(rows)
+        # every line has one cell per column: as many unescaped pipes as columns + 1
+        for line in lines:
+            assert len(re.findall(r"(?<!\\)\|", line)) == len(header) + 1, line
+
+
 @covers("plotting.plot_activation", "plotting.plot_unrolled_rnn")
 @examples(8)
 @given(fn=st.sampled_from([activations.tanh, None, "tanh"]), z=st.one_of(st.none(), st.just([-1.0, 0.0, 2.0]),
