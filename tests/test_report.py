@@ -134,6 +134,10 @@ def test_table_writes_a_markdown_table_with_one_alignment_per_column():
     assert table(["a"], [["x"]], align="c").splitlines()[1] == "|:---:|"
 
 
+def test_table_writes_an_empty_cell_as_one_space():
+    assert table(["a", "b", "c"], [["total", "", 7]], align="llr").splitlines()[2] == "| total | | 7 |"
+
+
 def test_table_escapes_pipes_so_a_cell_stays_one_cell():
     got = table(["norm"], [["||dJ/dW||"]])
     assert got.splitlines()[2] == "| \\|\\|dJ/dW\\|\\| |"

@@ -64,7 +64,7 @@ def table(header: Sequence[str], rows: Iterable[Sequence], align: str | None = N
     rows: one sequence of cells per row, each as long as ``header``. A cell
         is a str or an int: format a float yourself (``f"{x:.3f}"``,
         :func:`percent`, :func:`sci`), to as many digits as stay the same on
-        every CPU. A ``|`` in a cell is escaped.
+        every CPU. A ``|`` in a cell is escaped; ``""`` is an empty cell.
     align: one letter per column, ``l`` (left, the default), ``r`` (right,
         for numbers) or ``c`` (centre).
     Returns the table as text: a header line, the separator line, one line per row.
@@ -97,7 +97,7 @@ def _row(cells, width: int, name: str) -> str:
             raise TypeError(f"{name}[{j}] must be a str or an int (format numbers yourself, e.g. f'{{x:.3f}}'), "
                             f"got {cell!r} of type {type(cell).__name__}")
         texts.append(str(cell).replace("|", "\\|"))
-    return "| " + " | ".join(texts) + " |"
+    return "|" + "|".join(f" {text} " if text else " " for text in texts) + "|"   # an empty cell is "| |"
 
 
 def power_of_ten(bound: float) -> str:
