@@ -77,6 +77,11 @@ def pages_of(site: Path) -> list[str]:
     return found
 
 
+def inline_image_bytes(html_file: Path) -> int:
+    """Bytes of the pictures inlined in a page as ``data:image`` URIs (the sliders' frames), base64 as sent."""
+    return sum(len(m) for m in INLINE_IMAGE.findall(html_file.read_bytes()))
+
+
 def gzipped_size(site: Path, base: str, url: str, size: int) -> int:
     """The bytes a compressing host would send for ``url``: its file gzipped, if it is text."""
     local = url.split("?", 1)[0].split("#", 1)[0]
@@ -130,7 +135,7 @@ def measure(site: Path, repeats: int, only: list[str] | None = None) -> dict[str
             for path in [p for p in pages_of(site) if not only or p in only]:
                 runs = [visit(browser, base, path, site) for _ in range(repeats)]
                 by_kind = runs[0][0]
-                inline = sum(len(m) for m in INLINE_IMAGE.findall((site / path).read_bytes()))
+                inline = inline_image_bytes(site / path)
                 by_kind["inline frames"] = inline
                 by_kind["html"] -= min(inline, by_kind["html"])
                 results[path] = {
